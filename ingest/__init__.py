@@ -1,0 +1,138 @@
+"""Ingest: the only phase that reads user files.
+
+Files are recognised by their content (magic bytes), not by their name, then handed to the
+reader registered for that medium. Readers are registered by module path so that importing
+this package stays cheap; the keys of the registries also feed the CLI's choices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from zhidao.errors import (
+    FILE_NOT_FOUND,
+    InputError,
+    ZhidaoError,
+    file_empty,
+    file_unrecognised,
+    format_unsupported,
+)
+from zhidao.model import ErrorInfo, FileOutcome, Item, SourceFile
+
+Read = Callable[[Path, SourceFile], list[Item]]
+
+# medium → module with a `read(path, source) -> list[Item]` function
+RECORD_READERS: dict[str, str] = {
+    "docx": "zhidao.ingest.docx",
+}
+ROSTER_READERS: dict[str, str] = {
+    "xlsx": "zhidao.ingest.roster_xlsx",
+}
+# What people send that we recognise but cannot read yet: medium → how to name it to the user.
+KNOWN_MEDIA: dict[str, str] = {
+    "pdf": "PDF 文件",
+    "image": "图片",
+    "ole": "旧版 Office 文件（.doc/.xls）",
+    "rtf": "RTF 文档",
+    "odf": "OpenDocument 文件",
+    "xlsx": "Excel 文件",
+    "docx": "Word 文件",
+    "csv": "CSV 文本表格",
+    "zip": "压缩包",
+}
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole"),
+    (b"{\\rtf", "rtf"),
+)
+
+
+def sniff(path: Path) -> str | None:
+    """The medium of a file by its content, or None when it is not a kind we know."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    for magic, medium in _MAGIC:
+        if head.startswith(magic):
+            return medium
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_medium(path)
+    if path.suffix.lower() in (".csv", ".txt"):
+        return "csv"
+    return None
+
+
+def _zip_medium(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except zipfile.BadZipFile:
+        return "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "mimetype" in names:
+        return "odf"
+    return "zip"
+
+
+def source_file(path: Path, display: str | None = None) -> SourceFile:
+    """Identify a file by its sha256. Raises InputError if it is missing."""
+    if not path.is_file():
+        raise InputError(FILE_NOT_FOUND, "找不到文件", path, "请检查路径是否正确")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return SourceFile(path, display if display is not None else str(path), digest.hexdigest(),
+                      path.stat().st_size)
+
+
+def _reader(registry: dict[str, str], medium: str) -> Read:
+    module = importlib.import_module(registry[medium])
+    read: Read = module.read
+    return read
+
+
+def read_file(source: SourceFile, registry: dict[str, str]) -> FileOutcome:
+    """Read one file with the registry's reader for its medium. Never raises for bad input."""
+    path = source.path
+    medium = "?"
+    try:
+        if source.size == 0:
+            raise file_empty(path)
+        medium = sniff(path) or "?"
+        if medium == "?":
+            raise file_unrecognised(path)
+        if medium not in registry:
+            raise format_unsupported(path, KNOWN_MEDIA.get(medium, medium))
+        items = _reader(registry, medium)(path, source)
+    except ZhidaoError as exc:
+        return FileOutcome(source, medium, (), (ErrorInfo(exc.code, exc.message, exc.remedy, exc.page),))
+    return FileOutcome(source, medium, tuple(items), ())
+
+
+def walk_inbox(inbox: Path) -> Iterator[Path]:
+    """Every file under the inbox, recursively, in a stable order; hidden files included."""
+    for path in sorted(inbox.rglob("*")):
+        if path.is_file():
+            yield path
+
+
+def read_any(source: SourceFile) -> FileOutcome:
+    """Read a file as a roster if it has a roster header, else as work records."""
+    medium = sniff(source.path) if source.size else None
+    if medium in ROSTER_READERS:
+        outcome = read_file(source, ROSTER_READERS)
+        if outcome.items or medium not in RECORD_READERS:
+            return outcome
+    return read_file(source, RECORD_READERS)

@@ -1,0 +1,111 @@
+"""Items → the frames declared in :mod:`zhidao.frames` (pure transforms)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import pandas as pd
+
+from zhidao import frames
+from zhidao.model import FileOutcome, Item, Scalar
+from zhidao.text import parse_month
+
+
+def scalar_to_text(value: Scalar) -> str | None:
+    """A field value as it is stored in a frame cell (duties joined by commas)."""
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def items_to_records(items: Iterable[Item]) -> pd.DataFrame:
+    rows = []
+    for it in items:
+        if it.kind != "record":
+            continue
+        row: dict[str, object] = {k: scalar_to_text(v.value) for k, v in it.values.items() if k != "signed"}
+        row.update(
+            record_id=it.item_id,
+            signed=it.get("signed"),
+            form_month=_form_month(it),
+            review=",".join(it.review),
+            source=it.source.display,
+            sha256=it.source.sha256,
+            page=it.page,
+            extractor=it.extractor,
+        )
+        rows.append(row)
+    return frames.RECORDS.frame(rows)
+
+
+def _form_month(item: Item) -> str | None:
+    month = parse_month(item.extra.get("month"))
+    if month:
+        return month
+    date = item.get("visit_date")
+    return date[:7] if isinstance(date, str) else None
+
+
+def items_to_values(items: Iterable[Item]) -> pd.DataFrame:
+    rows = []
+    for it in items:
+        for name, v in it.values.items():
+            rows.append(
+                {
+                    "record_id": it.item_id,
+                    "field": name,
+                    "value": scalar_to_text(v.value),
+                    "raw": v.raw,
+                    "confidence": v.confidence,
+                    "page": v.location.page if v.location else it.page,
+                    "location": v.location.describe() if v.location else None,
+                    "extractor": it.extractor,
+                    "sha256": it.source.sha256,
+                }
+            )
+    return frames.VALUES.frame(rows)
+
+
+def items_to_roster(items: Iterable[Item]) -> pd.DataFrame:
+    rows = []
+    for it in items:
+        if it.kind != "roster":
+            continue
+        row: dict[str, object] = {k: scalar_to_text(v.value) for k, v in it.values.items()}
+        edu = it.values.get("education")
+        loc = it.values["name"].location
+        row.update(
+            education_raw=edu.raw if edu else None,
+            extra=json.dumps(it.extra, ensure_ascii=False) if it.extra else None,
+            source=it.source.display,
+            sha256=it.source.sha256,
+            page=it.page,
+            location=loc.describe() if loc else None,
+        )
+        rows.append(row)
+    return frames.ROSTER.frame(rows)
+
+
+def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for o in outcomes:
+        err = o.errors[0] if o.errors else None
+        rows.append(
+            {
+                "path": o.source.display,
+                "sha256": o.source.sha256,
+                "size": o.source.size,
+                "medium": o.medium,
+                "status": o.status,
+                "items": len(o.items),
+                "error_code": err.code if err else None,
+                "error_message": err.message if err else None,
+                "received": received.get(o.source.sha256),
+            }
+        )
+    return frames.FILES.frame(rows)

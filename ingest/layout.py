@@ -1,0 +1,45 @@
+"""A medium-neutral model of a page: free text lines and tables of cells.
+
+Every reader (Word, Excel, PDF text layer, OCR) turns its input into :class:`Page` objects;
+the label matcher and the form interpreter work only on these, so the scan path reuses the
+same code as the digital path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zhidao.model import Location
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    location: Location
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: tuple[tuple[Cell, ...], ...]  # merged cells appear once per row
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    location: Location
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    blocks: tuple[Line | Table, ...]  # in reading order
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Line))
+
+    @property
+    def tables(self) -> tuple[Table, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Table))

@@ -1,0 +1,1 @@
+"""The orchestrator: ingest → validate → report, as a straight line."""

@@ -1,0 +1,32 @@
+"""`zhidao extract`: read files and yield what was found in each, one outcome per file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from zhidao.errors import ZhidaoError
+from zhidao.ingest import read_any, source_file, walk_inbox
+from zhidao.model import ErrorInfo, FileOutcome, SourceFile
+
+
+def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
+    """Paths as given; folders are walked recursively."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for p in walk_inbox(path):
+                yield p, str(p)
+        else:
+            yield path, given
+
+
+def extract(paths: Iterable[str]) -> Iterator[FileOutcome]:
+    for path, display in expand(paths):
+        try:
+            source = source_file(path, display)
+        except ZhidaoError as exc:
+            missing = SourceFile(path, display, "", 0)
+            yield FileOutcome(missing, "?", (), (ErrorInfo(exc.code, exc.message, exc.remedy),))
+            continue
+        yield read_any(source)

@@ -1,0 +1,151 @@
+"""The thin click shell: build options, call the library, map errors to exit codes.
+
+Heavy imports (pandas, python-docx, openpyxl) happen inside the commands, so `zhidao --help`
+answers fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from zhidao import __version__
+from zhidao.errors import BAD_OPTION, ConfigError, InputError, LedgerError, ZhidaoError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    FINDINGS = 0  # findings are results, not failures
+    USAGE = 2
+    INPUT = 3
+    CONFIG = 4
+    LEDGER = 5
+    INTERNAL = 70
+
+
+def handle_errors(func: F) -> F:
+    """Map the library's errors to one Chinese line on stderr and an ExitCode."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"错误 {exc}", err=True)
+            sys.exit(ExitCode.CONFIG)
+        except InputError as exc:
+            click.echo(f"错误 {exc}", err=True)
+            sys.exit(ExitCode.INPUT)
+        except LedgerError as exc:
+            click.echo(f"错误 {exc}", err=True)
+            sys.exit(ExitCode.LEDGER)
+        except ZhidaoError as exc:
+            click.echo(f"错误 {exc}", err=True)
+            sys.exit(ExitCode.INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ConfigError(BAD_OPTION, f"{option} 的日期格式不对：{text!r}", remedy="请写成 2026-10-05") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zhidao")
+def main() -> None:
+    """zhidao — 非公企业党建工作指导员工作记录：读取、核查、生成季度交流会材料。"""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@handle_errors
+def extract(paths: tuple[str, ...], fmt: str) -> None:
+    """Read forms and print one JSON line per record (or an error line per bad file)."""
+    from zhidao.pipeline.extract import extract as run_extract
+    from zhidao.reports.jsonl import outcome_to_dicts, write_lines
+
+    outcomes = run_extract(paths)
+    if fmt == "jsonl":
+        for outcome in outcomes:
+            write_lines(outcome_to_dicts(outcome), sys.stdout)
+            sys.stdout.flush()
+        return
+    from zhidao.reports.table import outcomes_to_table
+
+    click.echo(outcomes_to_table(list(outcomes)))
+
+
+def _run_options(func: F) -> F:
+    options = [
+        click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+                     help="名单文件（附件1）"),
+        click.option("--quarter", required=True, help="季度，如 2026Q3"),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+                     help="输出目录"),
+        click.option("--received", default=None, help="收件日期 YYYY-MM-DD（表内无报送日期时用）"),
+        click.option("--as-of", "as_of", default=None, help="核查基准日 YYYY-MM-DD（默认今天）"),
+        click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
+                     show_default=True, help="台账数据库（SQLite 文件）"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_run_options
+@handle_errors
+def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
+        db: Path) -> None:
+    """Process a folder of collected files and write the quarter's outputs into OUT."""
+    from zhidao.context import Quarter, RunContext
+    from zhidao.pipeline.run import run as run_pipeline
+
+    ctx = RunContext(
+        inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
+        as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
+    )
+    summary = run_pipeline(ctx)
+    click.echo(summary.describe())
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
+              show_default=True, help="输出目录")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="台账数据库（默认放在输出目录里）")
+@handle_errors
+def demo(out: Path, db: Path | None) -> None:
+    """Run the whole job on the bundled demo quarter (青川县 2026Q3)."""
+    from zhidao.context import Quarter, RunContext
+    from zhidao.fixtures.demo import demo_paths
+    from zhidao.pipeline.run import run as run_pipeline
+
+    paths = demo_paths()
+    ctx = RunContext(
+        inbox=paths.inbox, roster=paths.roster, quarter=Quarter.parse(paths.quarter), out=out,
+        db=db or out / "zhidao.db", as_of=paths.as_of, received=paths.received,
+    )
+    summary = run_pipeline(ctx)
+    click.echo(summary.describe())
+    click.echo(f"季度交流会材料：{(out / 'packet.xlsx').resolve()}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

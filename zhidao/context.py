@@ -1,0 +1,62 @@
+"""The frozen context passed into every stage, and the small value types it holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BAD_OPTION, ConfigError
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int  # 1..4
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        m = re.fullmatch(r"\s*(\d{4})\s*[Qq]\s*([1-4])\s*", text)
+        if not m:
+            raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}", remedy="请写成 2026Q3 这样的形式")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @property
+    def months(self) -> tuple[str, str, str]:
+        first = 3 * (self.number - 1) + 1
+        a, b, c = (f"{self.year:04d}-{m:02d}" for m in (first, first + 1, first + 2))
+        return a, b, c
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The numbers and switches of the dispatch rules (a county's rules profile)."""
+
+    name: str = "default"
+    party_age_years: int = 2
+    education_min: str = "大专"
+    days_min: int = 4
+    report_deadline_day: int = 5
+    summary_deadline_days: int = 15
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a stage may know about the run. Built once by the CLI or a test."""
+
+    inbox: Path
+    roster: Path
+    quarter: Quarter
+    out: Path
+    db: Path
+    as_of: dt.date
+    received: dt.date | None = None
+    profile: Profile = field(default_factory=Profile)

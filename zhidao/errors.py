@@ -1,0 +1,102 @@
+"""The typed error hierarchy.
+
+Every error carries a stable ``code`` (outside tools match on it), a message in Chinese for the
+office staff who read it, the file it concerns, and a remedy (what the user can do).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(eq=False)
+class ZhidaoError(Exception):
+    """Base class. ``message`` and ``remedy`` are Chinese, for the user."""
+
+    code: str
+    message: str
+    path: Path | None = None
+    remedy: str = ""
+    page: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.code, self.message)
+
+    def __str__(self) -> str:
+        where = f"{self.path}" if self.path else ""
+        if self.page is not None:
+            where += f" 第{self.page}页"
+        text = f"[{self.code}] {where}：{self.message}" if where else f"[{self.code}] {self.message}"
+        return f"{text}（{self.remedy}）" if self.remedy else text
+
+
+class InputError(ZhidaoError):
+    """A user file cannot be read or understood. The batch goes on without it."""
+
+
+class ConfigError(ZhidaoError):
+    """A command-line option, rules profile or roster makes the run impossible."""
+
+
+class LedgerError(ZhidaoError):
+    """The ledger database cannot be opened or is inconsistent."""
+
+
+# Stable error codes. Keep them: they appear in jsonl output and in the run manifest.
+FILE_EMPTY = "FILE_EMPTY"
+FILE_NOT_FOUND = "FILE_NOT_FOUND"
+FILE_UNRECOGNISED = "FILE_UNRECOGNISED"
+FORMAT_UNSUPPORTED = "FORMAT_UNSUPPORTED"
+FILE_DAMAGED = "FILE_DAMAGED"
+NO_FORM_FOUND = "NO_FORM_FOUND"
+ROSTER_NO_HEADER = "ROSTER_NO_HEADER"
+ROSTER_EMPTY = "ROSTER_EMPTY"
+BAD_OPTION = "BAD_OPTION"
+
+
+def file_empty(path: Path) -> InputError:
+    return InputError(FILE_EMPTY, "文件是空的（0 字节）", path, "请向报送人重新索取该文件")
+
+
+def file_damaged(path: Path, detail: str) -> InputError:
+    return InputError(FILE_DAMAGED, f"文件已损坏，无法打开：{detail}", path, "请向报送人重新索取该文件")
+
+
+def format_unsupported(path: Path, kind: str) -> InputError:
+    return InputError(
+        FORMAT_UNSUPPORTED,
+        f"暂不支持读取此类文件（{kind}）",
+        path,
+        "请另存为 Word（.docx）、Excel（.xlsx）或 PDF 后重新放入收件目录",
+    )
+
+
+def file_unrecognised(path: Path) -> InputError:
+    return InputError(
+        FILE_UNRECOGNISED,
+        "无法识别文件内容：扩展名与实际内容不符，或文件不是文档/表格/图片",
+        path,
+        "请用办公软件打开确认；如已损坏请向报送人重新索取",
+    )
+
+
+def no_form_found(path: Path, seen: list[str], page: int | None = None) -> InputError:
+    shown = "、".join(seen[:20]) if seen else "（没有可识别的文字）"
+    return InputError(
+        NO_FORM_FOUND,
+        f"没有找到工作记录表的栏目（如 指导员、驻企时间、工作内容）。文件中看到的栏目：{shown}",
+        path,
+        "请确认这是《非公企业党建工作指导员工作记录》；如是新的表样，请把栏目名称加入同义词表",
+        page,
+    )
+
+
+def roster_no_header(path: Path, sheet: str, seen: list[str]) -> InputError:
+    shown = "、".join(seen[:20]) if seen else "（空表）"
+    return InputError(
+        ROSTER_NO_HEADER,
+        f"工作表「{sheet}」中找不到名单表头（至少需要 姓名 和 派驻企业 等栏目）。看到的内容：{shown}",
+        path,
+        "请确认这是《非公企业党建工作指导员名单》，表头含 姓名、性别、工作单位、派驻企业 等栏目",
+    )

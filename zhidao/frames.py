@@ -1,0 +1,98 @@
+"""The frames the pipeline passes between phases: column names and dtypes, declared once.
+
+Every stage builds its frames with :meth:`Schema.frame` and checks what it receives with
+:meth:`Schema.conform`, so a column renamed in one place is renamed everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Schema:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (column, pandas dtype)
+
+    @property
+    def names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+    @property
+    def dtypes(self) -> dict[str, str]:
+        return dict(self.columns)
+
+    def empty(self) -> pd.DataFrame:
+        return self.frame([])
+
+    def frame(self, rows: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+        """Build a frame of this schema from row mappings (missing keys become NA)."""
+        df = pd.DataFrame(list(rows), columns=self.names)
+        return self.conform(df)
+
+    def conform(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Order and type the columns; raise KeyError naming a missing column."""
+        missing = [c for c in self.names if c not in df.columns]
+        if missing:
+            raise KeyError(f"frame {self.name!r} lacks columns {missing}")
+        out = df[self.names].copy()
+        for col, dtype in self.columns:
+            out[col] = out[col].astype(dtype)  # type: ignore[call-overload]
+        return out.reset_index(drop=True)
+
+
+S, I, B, F = "string", "Int64", "boolean", "Float64"
+
+ROSTER = Schema(
+    "roster",
+    (
+        ("name", S), ("gender", S), ("birth", S), ("unit", S), ("position", S),
+        ("party_join", S), ("education", S), ("education_raw", S), ("enterprise", S),
+        ("phone", S), ("remarks", S), ("extra", S),
+        ("source", S), ("sha256", S), ("page", I), ("location", S),
+    ),
+)
+
+RECORDS = Schema(
+    "records",
+    (
+        ("record_id", S), ("instructor", S), ("unit", S), ("enterprise", S), ("visit_date", S),
+        ("content", S), ("duties", S), ("problems", S), ("signed", B), ("report_date", S),
+        ("remarks", S), ("form_month", S), ("review", S),
+        ("source", S), ("sha256", S), ("page", I), ("extractor", S),
+    ),
+)
+
+# One row per field value: the provenance of every number in the packet.
+VALUES = Schema(
+    "values",
+    (
+        ("record_id", S), ("field", S), ("value", S), ("raw", S), ("confidence", F),
+        ("page", I), ("location", S), ("extractor", S), ("sha256", S),
+    ),
+)
+
+ATTENDANCE = Schema(
+    "attendance",
+    (("instructor", S), ("enterprise", S), ("month", S), ("days", I), ("record_ids", S)),
+)
+
+FINDINGS = Schema(
+    "findings",
+    (
+        ("rule", S), ("severity", S), ("instructor", S), ("enterprise", S), ("month", S),
+        ("date", S), ("sources", S), ("message", S),
+    ),
+)
+
+FILES = Schema(
+    "files",
+    (
+        ("path", S), ("sha256", S), ("size", I), ("medium", S), ("status", S), ("items", I),
+        ("error_code", S), ("error_message", S), ("received", S),
+    ),
+)

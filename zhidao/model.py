@@ -1,0 +1,138 @@
+"""Typed values that flow between the phases.
+
+Provenance is kept with every value from the moment it is read: a :class:`Value` knows the
+file (by sha256), the page, where on the page (a bbox for PDFs and scans, a table/row/cell
+reference for Word and Excel), the raw text, the extractor and the confidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+# A field value after normalisation: text, a flag, or a sorted tuple of duty codes.
+Scalar = str | bool | tuple[str, ...] | None
+
+Kind = Literal["record", "roster"]
+
+RECORD_FIELDS: tuple[str, ...] = (
+    "instructor",
+    "unit",
+    "enterprise",
+    "visit_date",
+    "content",
+    "duties",
+    "problems",
+    "signed",
+    "report_date",
+    "remarks",
+)
+REQUIRED_RECORD_FIELDS: tuple[str, ...] = ("instructor", "enterprise", "visit_date", "content")
+
+ROSTER_FIELDS: tuple[str, ...] = (
+    "name",
+    "gender",
+    "birth",
+    "unit",
+    "position",
+    "party_join",
+    "education",
+    "enterprise",
+    "phone",
+    "remarks",
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value stands in its source file.
+
+    ``page`` is 1-based. ``bbox`` is (x0, top, x1, bottom) in PDF points or image pixels;
+    ``cell`` is a reference such as ``"table 1 row 3 col 2"`` or ``"Sheet1!C5"``; ``line``
+    names a paragraph (``"paragraph 4"``) for text outside tables.
+    """
+
+    page: int = 1
+    bbox: tuple[float, float, float, float] | None = None
+    cell: str | None = None
+    line: str | None = None
+
+    def describe(self) -> str:
+        parts = [f"p{self.page}"]
+        if self.cell:
+            parts.append(self.cell)
+        if self.line:
+            parts.append(self.line)
+        if self.bbox:
+            parts.append("bbox " + ",".join(f"{v:.0f}" for v in self.bbox))
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One field of one record, with its provenance."""
+
+    value: Scalar
+    raw: str | None
+    confidence: float
+    location: Location | None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A received file, identified by its content hash."""
+
+    path: Path
+    display: str  # the path as the user gave it (what `source` shows in jsonl output)
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Item:
+    """One extracted record (a day at an enterprise) or roster row."""
+
+    kind: Kind
+    source: SourceFile
+    page: int
+    index: int  # position of this item within its file (stable across runs)
+    values: dict[str, Value]
+    review: tuple[str, ...]
+    extractor: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def item_id(self) -> str:
+        """Stable id: the same file always yields the same ids."""
+        return f"{self.source.sha256[:16]}-{self.page}-{self.index}"
+
+    def get(self, name: str) -> Scalar:
+        v = self.values.get(name)
+        return None if v is None else v.value
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one input file: its items, or the errors that stopped it."""
+
+    source: SourceFile
+    medium: str
+    items: tuple[Item, ...]
+    errors: tuple[ErrorInfo, ...]
+
+    @property
+    def status(self) -> str:
+        if self.items and self.errors:
+            return "partial"
+        return "ok" if self.items else "error"
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """A serialisable error (from :class:`zhidao.errors.ZhidaoError`)."""
+
+    code: str
+    message: str
+    remedy: str
+    page: int | None = None
