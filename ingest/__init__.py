@@ -136,3 +136,13 @@ def read_any(source: SourceFile) -> FileOutcome:
         if outcome.items or medium not in RECORD_READERS:
             return outcome
     return read_file(source, RECORD_READERS)
+
+
+def read_path(path: Path, display: str) -> FileOutcome:
+    """Identify and read one file; a file that cannot even be opened becomes an error outcome."""
+    try:
+        source = source_file(path, display)
+    except ZhidaoError as exc:
+        missing = SourceFile(path, display, "", 0)
+        return FileOutcome(missing, "?", (), (ErrorInfo(exc.code, exc.message, exc.remedy),))
+    return read_any(source)

@@ -91,13 +91,14 @@ def items_to_roster(items: Iterable[Item]) -> pd.DataFrame:
     return frames.ROSTER.frame(rows)
 
 
-def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str]) -> pd.DataFrame:
+def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str], role: str) -> pd.DataFrame:
     rows = []
     for o in outcomes:
         err = o.errors[0] if o.errors else None
         rows.append(
             {
                 "path": o.source.display,
+                "role": role,
                 "sha256": o.source.sha256,
                 "size": o.source.size,
                 "medium": o.medium,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from zhidao.errors import ZhidaoError
-from zhidao.ingest import read_any, source_file, walk_inbox
-from zhidao.model import ErrorInfo, FileOutcome, SourceFile
+from zhidao.ingest import read_path, walk_inbox
+from zhidao.model import FileOutcome
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
@@ -23,10 +22,4 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
 
 def extract(paths: Iterable[str]) -> Iterator[FileOutcome]:
     for path, display in expand(paths):
-        try:
-            source = source_file(path, display)
-        except ZhidaoError as exc:
-            missing = SourceFile(path, display, "", 0)
-            yield FileOutcome(missing, "?", (), (ErrorInfo(exc.code, exc.message, exc.remedy),))
-            continue
-        yield read_any(source)
+        yield read_path(path, display)

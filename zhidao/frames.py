@@ -76,6 +76,15 @@ VALUES = Schema(
     ),
 )
 
+# How each record was matched to the roster (written names → roster pair).
+MATCHES = Schema(
+    "matches",
+    (
+        ("record_id", S), ("instructor", S), ("enterprise", S), ("month", S), ("status", S),
+        ("counted", B),
+    ),
+)
+
 ATTENDANCE = Schema(
     "attendance",
     (("instructor", S), ("enterprise", S), ("month", S), ("days", I), ("record_ids", S)),
@@ -92,7 +101,7 @@ FINDINGS = Schema(
 FILES = Schema(
     "files",
     (
-        ("path", S), ("sha256", S), ("size", I), ("medium", S), ("status", S), ("items", I),
+        ("path", S), ("role", S), ("sha256", S), ("size", I), ("medium", S), ("status", S), ("items", I),
         ("error_code", S), ("error_message", S), ("received", S),
     ),
 )

@@ -1,0 +1,79 @@
+"""The machine-readable outputs of a run (SPEC.md): records.jsonl, findings.jsonl,
+attendance.csv, errors.jsonl and the audit manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from zhidao import __version__
+from zhidao.context import RunContext
+from zhidao.results import Ingested, Validated
+
+from .jsonl import item_to_dict, outcome_to_dicts, write_lines
+
+
+def _na(v: Any) -> Any:
+    return None if v is None or (not isinstance(v, list | dict) and pd.isna(v)) else v
+
+
+def findings_to_dicts(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in findings.astype(object).to_dict("records"):
+        d = {k: _na(v) for k, v in row.items()}
+        d["sources"] = json.loads(d["sources"]) if d["sources"] else []
+        out.append(d)
+    return out
+
+
+def write_records(out: Path, ingested: Ingested) -> Path:
+    path = out / "records.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        write_lines((item_to_dict(it) for o in ingested.outcomes for it in o.items if it.kind == "record"), fh)
+    return path
+
+
+def write_errors(out: Path, ingested: Ingested) -> Path:
+    path = out / "errors.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        write_lines((d for o in ingested.outcomes for d in outcome_to_dicts(o) if d["kind"] == "error"), fh)
+    return path
+
+
+def write_findings(out: Path, validated: Validated) -> Path:
+    path = out / "findings.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        write_lines(findings_to_dicts(validated.findings), fh)
+    return path
+
+
+def write_attendance(out: Path, validated: Validated) -> Path:
+    path = out / "attendance.csv"
+    validated.attendance[["instructor", "enterprise", "month", "days"]].to_csv(path, index=False)
+    return path
+
+
+def write_manifest(out: Path, ctx: RunContext, run_id: int, ingested: Ingested) -> Path:
+    """Every input file with its sha256 and what became of it."""
+    files = [{k: _na(v) for k, v in row.items()} for row in ingested.files.astype(object).to_dict("records")]
+    manifest = {
+        "zhidao": __version__,
+        "run_id": run_id,
+        "quarter": str(ctx.quarter),
+        "inbox": str(ctx.inbox),
+        "roster": str(ctx.roster),
+        "as_of": ctx.as_of.isoformat(),
+        "rules_profile": ctx.profile.name,
+        "counts": {
+            "files": int((ingested.files["role"] == "inbox").sum()),
+            "files_ok": int(((ingested.files["role"] == "inbox") & (ingested.files["status"] == "ok")).sum()),
+            "records": len(ingested.records),
+        },
+        "files": files,
+    }
+    path = out / "manifest.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    return path

@@ -1,0 +1,40 @@
+"""The typed results each stage hands to the next (frames plus the per-file outcomes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from zhidao.model import FileOutcome
+
+
+@dataclass(frozen=True)
+class Ingested:
+    roster: pd.DataFrame  # frames.ROSTER
+    records: pd.DataFrame  # frames.RECORDS
+    values: pd.DataFrame  # frames.VALUES (provenance of every field value)
+    files: pd.DataFrame  # frames.FILES (every input file, roster included)
+    outcomes: tuple[FileOutcome, ...]  # inbox files, in walk order
+
+
+@dataclass(frozen=True)
+class Validated:
+    matches: pd.DataFrame  # frames.MATCHES
+    attendance: pd.DataFrame  # frames.ATTENDANCE
+    findings: pd.DataFrame  # frames.FINDINGS
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    out: str
+    files: int
+    files_failed: int
+    records: int
+    findings: int
+    written: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (f"完成：读取文件 {self.files} 个（无法读取 {self.files_failed} 个），"
+                f"工作记录 {self.records} 条，核查发现 {self.findings} 条。输出目录：{self.out}")
