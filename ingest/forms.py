@@ -189,7 +189,7 @@ def page_to_items(page: Page, source: SourceFile, extractor: str, first_index: i
     """All work records on one page (one for a single-visit form, one per row of a monthly sheet)."""
     header, rows = page_to_fields(page)
     year = _year_hint(header)
-    extra = {k: header[k].text.strip() for k in ("month", "phone") if k in header}
+    extra: dict[str, str] = {k: header[k].text.strip() for k in ("month", "phone") if k in header}
     if "instructor" not in header and "filler" in header:
         header["instructor"] = header["filler"]
     if rows is None:

@@ -11,28 +11,24 @@ import pandas as pd
 
 from zhidao import __version__
 from zhidao.context import RunContext
+from zhidao.frames import rows_of
 from zhidao.results import Ingested, Validated
 
 from .jsonl import item_to_dict, outcome_to_dicts, write_lines
 
 
-def _na(v: Any) -> Any:
-    return None if v is None or (not isinstance(v, list | dict) and pd.isna(v)) else v
-
-
 def findings_to_dicts(findings: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for row in findings.astype(object).to_dict("records"):
-        d = {k: _na(v) for k, v in row.items()}
+    out = rows_of(findings)
+    for d in out:
         d["sources"] = json.loads(d["sources"]) if d["sources"] else []
-        out.append(d)
     return out
 
 
 def write_records(out: Path, ingested: Ingested) -> Path:
     path = out / "records.jsonl"
     with path.open("w", encoding="utf-8") as fh:
-        write_lines((item_to_dict(it) for o in ingested.outcomes for it in o.items if it.kind == "record"), fh)
+        records = (it for o in ingested.outcomes for it in o.items if it.kind == "record")
+        write_lines((item_to_dict(it) for it in records), fh)
     return path
 
 
@@ -58,7 +54,7 @@ def write_attendance(out: Path, validated: Validated) -> Path:
 
 def write_manifest(out: Path, ctx: RunContext, run_id: int, ingested: Ingested) -> Path:
     """Every input file with its sha256 and what became of it."""
-    files = [{k: _na(v) for k, v in row.items()} for row in ingested.files.astype(object).to_dict("records")]
+    files = rows_of(ingested.files)
     manifest = {
         "zhidao": __version__,
         "run_id": run_id,

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from zhidao.context import RunContext
+from zhidao.frames import rows_of
 from zhidao.results import Ingested, Validated
 from zhidao.validate.rules import RULES
 
@@ -57,7 +57,7 @@ def _table(ws: Worksheet, title: str, header: list[str], rows: list[list[Any]], 
 def _overview(ws: Worksheet, ctx: RunContext, ingested: Ingested, validated: Validated) -> None:
     findings = validated.findings
     inbox = ingested.files[ingested.files["role"] == "inbox"]
-    rows = [
+    rows: list[list[Any]] = [
         ["季度", ctx.quarter.label],
         ["核查基准日", ctx.as_of.isoformat()],
         ["指导员人数", int(ingested.roster["name"].nunique())],
@@ -103,20 +103,19 @@ def _days(ws: Worksheet, ctx: RunContext, ingested: Ingested, validated: Validat
 
 def _findings(ws: Worksheet, validated: Validated) -> None:
     rows = []
-    for f in validated.findings.astype(object).itertuples(index=False):
-        sources = "；".join(json.loads(f.sources)) if isinstance(f.sources, str) else ""
-        rows.append([SEVERITY_ZH.get(f.severity, f.severity), RULES[f.rule].title, f.rule,
-                     *(None if pd.isna(v) else v for v in (f.instructor, f.enterprise, f.month, f.date)),
-                     f.message, sources])
+    for f in rows_of(validated.findings):
+        sources = "；".join(json.loads(f["sources"])) if f["sources"] else ""
+        rows.append([SEVERITY_ZH.get(f["severity"], f["severity"]), RULES[f["rule"]].title, f["rule"],
+                     f["instructor"], f["enterprise"], f["month"], f["date"], f["message"], sources])
     header = ["级别", "问题", "规则", "指导员", "企业", "月份", "日期", "说明", "来源文件"]
     _table(ws, "核查发现", header, rows, [8, 16, 20, 10, 28, 10, 12, 50, 40])
 
 
 def _sources(ws: Worksheet, ingested: Ingested) -> None:
-    rows = [[f.path, {"roster": "名单", "inbox": "工作记录"}.get(f.role, f.role), f.medium,
-             {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}.get(f.status, f.status),
-             int(f.items), None if pd.isna(f.error_message) else f.error_message, f.sha256]
-            for f in ingested.files.astype(object).itertuples(index=False)]
+    rows = [[f["path"], {"roster": "名单", "inbox": "工作记录"}.get(f["role"], f["role"]), f["medium"],
+             {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}.get(f["status"], f["status"]),
+             f["items"], f["error_message"], f["sha256"]]
+            for f in rows_of(ingested.files)]
     header = ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"]
     _table(ws, "数据来源", header, rows, [50, 10, 8, 10, 8, 40, 66])
 

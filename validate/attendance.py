@@ -2,11 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from zhidao import frames
+from zhidao.frames import rows_of
 
 from .matching import match_enterprise
+
+
+def roster_assignments(roster: pd.DataFrame) -> dict[str, list[str]]:
+    """instructor → the enterprises assigned to them, in roster order."""
+    assigned: dict[str, list[str]] = {}
+    for row in rows_of(roster[["name", "enterprise"]].dropna()):
+        if row["enterprise"] not in assigned.setdefault(row["name"], []):
+            assigned[row["name"]].append(row["enterprise"])
+    return assigned
+
+
+def _match(rec: dict[str, Any], assigned: dict[str, list[str]], as_of: str) -> tuple[str | None, str]:
+    instructor, date = rec["instructor"], rec["visit_date"]
+    if instructor is None:
+        return None, "missing_instructor"
+    if instructor not in assigned:
+        return None, "unknown_instructor"
+    enterprise, status = match_enterprise(rec["enterprise"], assigned[instructor])
+    if status == "missing":
+        return None, "enterprise_missing"
+    if status != "ok":
+        return None, f"enterprise_{status}"
+    if date is None:
+        return enterprise, "date_missing"
+    if date > as_of:
+        return enterprise, "date_future"
+    if rec["form_month"] is not None and date[:7] != rec["form_month"]:
+        return enterprise, "date_outside_month"
+    return enterprise, "ok"
 
 
 def records_to_matches(records: pd.DataFrame, roster: pd.DataFrame, as_of: str) -> pd.DataFrame:
@@ -15,33 +47,14 @@ def records_to_matches(records: pd.DataFrame, roster: pd.DataFrame, as_of: str) 
     A day counts when the instructor is on the roster, the enterprise is one assigned to them,
     the date is a real date not after ``as_of`` and lies in the form's month.
     """
-    assigned: dict[str, list[str]] = {}
-    for name, enterprise in zip(roster["name"], roster["enterprise"], strict=True):
-        if pd.notna(name) and pd.notna(enterprise):
-            assigned.setdefault(str(name), []).append(str(enterprise))
+    assigned = roster_assignments(roster)
     rows = []
-    for rec in records.itertuples(index=False):
-        instructor = rec.instructor if pd.notna(rec.instructor) else None
-        date = rec.visit_date if pd.notna(rec.visit_date) else None
-        month = date[:7] if date else (rec.form_month if pd.notna(rec.form_month) else None)
-        enterprise: str | None = None
-        if instructor is None:
-            status = "missing_instructor"
-        elif instructor not in assigned:
-            status = "unknown_instructor"
-        else:
-            written = rec.enterprise if pd.notna(rec.enterprise) else None
-            enterprise, status = match_enterprise(written, assigned[instructor])
-            if status == "missing":
-                status = "enterprise_missing"
-        if status == "ok" and date is None:
-            status = "date_missing"
-        elif status == "ok" and date > as_of:
-            status = "date_future"
-        elif status == "ok" and pd.notna(rec.form_month) and date[:7] != rec.form_month:
-            status = "date_outside_month"
-        rows.append({"record_id": rec.record_id, "instructor": instructor, "enterprise": enterprise,
-                     "month": month, "status": status, "counted": status == "ok"})
+    for rec in rows_of(records):
+        enterprise, status = _match(rec, assigned, as_of)
+        date = rec["visit_date"]
+        rows.append({"record_id": rec["record_id"], "instructor": rec["instructor"], "enterprise": enterprise,
+                     "month": date[:7] if date else rec["form_month"], "status": status,
+                     "counted": status == "ok"})
     return frames.MATCHES.frame(rows)
 
 
@@ -50,15 +63,17 @@ def matches_to_attendance(matches: pd.DataFrame, records: pd.DataFrame, roster: 
     """Every roster pair × month, 0 included; duplicates of a day counted once."""
     counted = matches[matches["counted"].fillna(False).astype(bool)].merge(
         records[["record_id", "visit_date"]], on="record_id")
-    pairs = roster[["name", "enterprise"]].dropna().drop_duplicates()
+    days: dict[tuple[str, str, str], set[str]] = {}
+    ids: dict[tuple[str, str, str], list[str]] = {}
+    for row in rows_of(counted):
+        key = (row["instructor"], row["enterprise"], row["month"])
+        days.setdefault(key, set()).add(row["visit_date"])
+        ids.setdefault(key, []).append(row["record_id"])
     rows = []
-    for name, enterprise in pairs.itertuples(index=False):
-        mine = counted[(counted["instructor"] == name) & (counted["enterprise"] == enterprise)]
-        for month in months:
-            in_month = mine[mine["month"] == month]
-            rows.append({
-                "instructor": name, "enterprise": enterprise, "month": month,
-                "days": int(in_month["visit_date"].nunique()),
-                "record_ids": ",".join(sorted(in_month["record_id"])),
-            })
+    for name, enterprises in roster_assignments(roster).items():
+        for enterprise in enterprises:
+            for month in months:
+                key = (name, enterprise, month)
+                rows.append({"instructor": name, "enterprise": enterprise, "month": month,
+                             "days": len(days.get(key, ())), "record_ids": ",".join(sorted(ids.get(key, [])))})
     return frames.ATTENDANCE.frame(rows)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from zhidao import frames
 from zhidao.context import Profile
+from zhidao.frames import rows_of
 
 
 @dataclass(frozen=True)
@@ -55,39 +56,34 @@ class RuleInputs:
     as_of: str
 
 
-def finding(rule: str, message: str, *, instructor: Any = None, enterprise: Any = None, month: Any = None,
-            date: Any = None, sources: list[str] | None = None) -> dict[str, Any]:
-    def clean(v: Any) -> Any:
-        return None if v is None or (not isinstance(v, str) and pd.isna(v)) else v
-
+def finding(rule: str, message: str, *, instructor: str | None = None, enterprise: str | None = None,
+            month: str | None = None, date: str | None = None, sources: list[str] | None = None) -> dict[str, Any]:
     return {
-        "rule": rule, "severity": RULES[rule].severity, "instructor": clean(instructor),
-        "enterprise": clean(enterprise), "month": clean(month), "date": clean(date),
+        "rule": rule, "severity": RULES[rule].severity, "instructor": instructor,
+        "enterprise": enterprise, "month": month, "date": date,
         "sources": json.dumps(sorted(set(sources or [])), ensure_ascii=False), "message": message,
     }
 
 
 def _sources(records: pd.DataFrame, record_ids: list[str]) -> list[str]:
-    return sorted(set(records.loc[records["record_id"].isin(record_ids), "source"].dropna()))
+    return sorted({str(s) for s in records.loc[records["record_id"].isin(record_ids), "source"].dropna()})
 
 
 def days_min(inp: RuleInputs) -> list[dict[str, Any]]:
     """Fewer distinct days than the profile asks, in a month the instructor reported at all
     (a month with no record at all is REPORT_MISSING instead) and that has ended."""
-    reported = inp.matches[inp.matches["status"] == "ok"].groupby("instructor")["month"].agg(set).to_dict()
+    reported = {(m["instructor"], m["month"]) for m in rows_of(inp.matches) if m["status"] == "ok"}
     out = []
-    for row in inp.attendance.itertuples(index=False):
-        if row.month not in reported.get(row.instructor, set()) or row.month >= inp.as_of[:7]:
+    for row in rows_of(inp.attendance):
+        name, month, days = row["instructor"], row["month"], row["days"]
+        if (name, month) not in reported or month >= inp.as_of[:7] or days >= inp.profile.days_min:
             continue
-        if row.days < inp.profile.days_min:
-            ids = row.record_ids.split(",") if row.record_ids else []
-            out.append(finding(
-                "DAYS_MIN",
-                f"{row.instructor} {row.month} 在「{row.enterprise}」驻企 {row.days} 天，"
-                f"少于规定的每月 {inp.profile.days_min} 天",
-                instructor=row.instructor, enterprise=row.enterprise, month=row.month,
-                sources=_sources(inp.records, ids),
-            ))
+        ids = row["record_ids"].split(",") if row["record_ids"] else []
+        out.append(finding(
+            "DAYS_MIN",
+            f"{name} {month} 在「{row['enterprise']}」驻企 {days} 天，少于规定的每月 {inp.profile.days_min} 天",
+            instructor=name, enterprise=row["enterprise"], month=month, sources=_sources(inp.records, ids),
+        ))
     return out
 
 
@@ -98,11 +94,11 @@ def unknown_instructor(inp: RuleInputs) -> list[dict[str, Any]]:
     return [
         finding(
             "UNKNOWN_INSTRUCTOR",
-            f"记录中的指导员「{row.instructor}」不在名单中（{row.source}）",
-            instructor=row.instructor, enterprise=row.enterprise_written, month=row.month,
-            date=row.visit_date, sources=[row.source],
+            f"记录中的指导员「{row['instructor']}」不在名单中（{row['source']}）",
+            instructor=row["instructor"], enterprise=row["enterprise_written"], month=row["month"],
+            date=row["visit_date"], sources=[row["source"]],
         )
-        for row in unknown.itertuples(index=False)
+        for row in rows_of(unknown)
     ]
 
 

@@ -61,7 +61,8 @@ def _date(text: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise ConfigError(BAD_OPTION, f"{option} 的日期格式不对：{text!r}", remedy="请写成 2026-10-05") from exc
+        raise ConfigError(BAD_OPTION, f"{option} 的日期格式不对：{text!r}",
+                          remedy="请写成 2026-10-05") from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -45,7 +45,7 @@ class Schema:
         return out.reset_index(drop=True)
 
 
-S, I, B, F = "string", "Int64", "boolean", "Float64"
+S, INT, B, F = "string", "Int64", "boolean", "Float64"
 
 ROSTER = Schema(
     "roster",
@@ -53,7 +53,7 @@ ROSTER = Schema(
         ("name", S), ("gender", S), ("birth", S), ("unit", S), ("position", S),
         ("party_join", S), ("education", S), ("education_raw", S), ("enterprise", S),
         ("phone", S), ("remarks", S), ("extra", S),
-        ("source", S), ("sha256", S), ("page", I), ("location", S),
+        ("source", S), ("sha256", S), ("page", INT), ("location", S),
     ),
 )
 
@@ -63,7 +63,7 @@ RECORDS = Schema(
         ("record_id", S), ("instructor", S), ("unit", S), ("enterprise", S), ("visit_date", S),
         ("content", S), ("duties", S), ("problems", S), ("signed", B), ("report_date", S),
         ("remarks", S), ("form_month", S), ("review", S),
-        ("source", S), ("sha256", S), ("page", I), ("extractor", S),
+        ("source", S), ("sha256", S), ("page", INT), ("extractor", S),
     ),
 )
 
@@ -72,7 +72,7 @@ VALUES = Schema(
     "values",
     (
         ("record_id", S), ("field", S), ("value", S), ("raw", S), ("confidence", F),
-        ("page", I), ("location", S), ("extractor", S), ("sha256", S),
+        ("page", INT), ("location", S), ("extractor", S), ("sha256", S),
     ),
 )
 
@@ -87,7 +87,7 @@ MATCHES = Schema(
 
 ATTENDANCE = Schema(
     "attendance",
-    (("instructor", S), ("enterprise", S), ("month", S), ("days", I), ("record_ids", S)),
+    (("instructor", S), ("enterprise", S), ("month", S), ("days", INT), ("record_ids", S)),
 )
 
 FINDINGS = Schema(
@@ -101,7 +101,13 @@ FINDINGS = Schema(
 FILES = Schema(
     "files",
     (
-        ("path", S), ("role", S), ("sha256", S), ("size", I), ("medium", S), ("status", S), ("items", I),
+        ("path", S), ("role", S), ("sha256", S), ("size", INT), ("medium", S), ("status", S), ("items", INT),
         ("error_code", S), ("error_message", S), ("received", S),
     ),
 )
+
+
+def rows_of(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as plain dicts, missing values as None (for code that walks rows)."""
+    plain = df.astype(object).where(df.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]

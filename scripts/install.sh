@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything zhidao needs on a fresh Debian/Ubuntu machine (run as root, or with sudo
+# available): system packages with apt, a virtual environment in .venv, the package and its
+# development tools. Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(python3 python3-venv python3-pip)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+# A Python that already has venv (pyenv, a distribution image) needs no Debian python packages.
+if python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing=("${missing[@]/python3*/}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[dev]'
+echo "zhidao installed in $(pwd)/.venv"
