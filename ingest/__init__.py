@@ -17,6 +17,7 @@ from zhidao.errors import (
     FILE_NOT_FOUND,
     InputError,
     ZhidaoError,
+    file_damaged,
     file_empty,
     file_unrecognised,
     format_unsupported,
@@ -75,7 +76,7 @@ def _zip_medium(path: Path) -> str:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
     except zipfile.BadZipFile:
-        return "zip"
+        return "damaged"
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.xml" in names:
@@ -113,6 +114,8 @@ def read_file(source: SourceFile, registry: dict[str, str]) -> FileOutcome:
         medium = sniff(path) or "?"
         if medium == "?":
             raise file_unrecognised(path)
+        if medium == "damaged":
+            raise file_damaged(path, "文件的压缩结构不完整（可能只传了一半）")
         if medium not in registry:
             raise format_unsupported(path, KNOWN_MEDIA.get(medium, medium))
         items = _reader(registry, medium)(path, source)
