@@ -84,7 +84,7 @@ def test_unsupported_file_is_an_error_line_and_the_run_goes_on(first_run: tuple[
 
 
 def test_rerun_adds_nothing_twice(first_run: tuple[Path, Path], demo: DemoPaths, tmp_path: Path) -> None:
-    out, db = first_run
+    _, db = first_run
     before = _counts(db)
     assert before["records"] > 0 and before["field_values"] > before["records"]
     _run(demo, tmp_path / "again", db)
