@@ -46,3 +46,23 @@ def test_sniff_goes_by_content_not_name(tmp_path: Path) -> None:
     fake = tmp_path / "photo.jpg"
     fake.write_bytes(b"%PDF-1.7\n...")
     assert sniff(fake) == "pdf"
+
+
+def test_bad_option_exits_with_config_code_and_chinese_message(tmp_path: Path) -> None:
+    roster = tmp_path / "名单.xlsx"
+    roster.write_bytes(b"")
+    cmd = [sys.executable, "-m", "zhidao.cli", "run", str(tmp_path), "--roster", str(roster),
+           "--quarter", "2026Q5", "--out", str(tmp_path / "out"), "--db", str(tmp_path / "z.db")]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 4
+    assert "季度格式不对" in done.stderr and "BAD_OPTION" in done.stderr
+
+
+def test_unreadable_roster_stops_the_run_naming_the_file(tmp_path: Path) -> None:
+    roster = tmp_path / "名单.xlsx"
+    roster.write_bytes(b"")
+    cmd = [sys.executable, "-m", "zhidao.cli", "run", str(tmp_path), "--roster", str(roster),
+           "--quarter", "2026Q3", "--out", str(tmp_path / "out"), "--db", str(tmp_path / "z.db")]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 4
+    assert "FILE_EMPTY" in done.stderr and "名单.xlsx" in done.stderr

@@ -32,6 +32,13 @@ class ExitCode(enum.IntEnum):
     INTERNAL = 70
 
 
+_EXIT_CODES: tuple[tuple[type[ZhidaoError], ExitCode], ...] = (
+    (ConfigError, ExitCode.CONFIG),
+    (InputError, ExitCode.INPUT),
+    (LedgerError, ExitCode.LEDGER),
+)
+
+
 def handle_errors(func: F) -> F:
     """Map the library's errors to one Chinese line on stderr and an ExitCode."""
 
@@ -39,18 +46,9 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"错误 {exc}", err=True)
-            sys.exit(ExitCode.CONFIG)
-        except InputError as exc:
-            click.echo(f"错误 {exc}", err=True)
-            sys.exit(ExitCode.INPUT)
-        except LedgerError as exc:
-            click.echo(f"错误 {exc}", err=True)
-            sys.exit(ExitCode.LEDGER)
         except ZhidaoError as exc:
             click.echo(f"错误 {exc}", err=True)
-            sys.exit(ExitCode.INTERNAL)
+            sys.exit(next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), ExitCode.INTERNAL))
 
     return wrapper  # type: ignore[return-value]
 
