@@ -32,12 +32,18 @@ RECORD_READERS: dict[str, str] = {
 }
 ROSTER_READERS: dict[str, str] = {
     "xlsx": "zhidao.ingest.roster_xlsx",
+    "xls": "zhidao.ingest.roster_xls",
+    "csv": "zhidao.ingest.roster_csv",
+    "docx": "zhidao.ingest.roster_docx",
+    "pdf": "zhidao.ingest.roster_pdf",
 }
 # What people send that we recognise but cannot read yet: medium → how to name it to the user.
 KNOWN_MEDIA: dict[str, str] = {
     "pdf": "PDF 文件",
     "image": "图片",
-    "ole": "旧版 Office 文件（.doc/.xls）",
+    "doc": "旧版 Word 文件（.doc）",
+    "xls": "旧版 Excel 文件（.xls）",
+    "ole": "旧版 Office 文件",
     "rtf": "RTF 文档",
     "odf": "OpenDocument 文件",
     "xlsx": "Excel 文件",
@@ -63,12 +69,22 @@ def sniff(path: Path) -> str | None:
         head = fh.read(8)
     for magic, medium in _MAGIC:
         if head.startswith(magic):
-            return medium
+            return _ole_medium(path) if medium == "ole" else medium
     if head.startswith(b"PK\x03\x04"):
         return _zip_medium(path)
     if path.suffix.lower() in (".csv", ".txt"):
         return "csv"
     return None
+
+
+def _ole_medium(path: Path) -> str:
+    """Tell an old Excel workbook from an old Word document by their OLE stream names."""
+    data = path.read_bytes()
+    if "WordDocument".encode("utf-16-le") in data:
+        return "doc"
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") + b"\x00\x00" in data:
+        return "xls"
+    return "ole"
 
 
 def _zip_medium(path: Path) -> str:

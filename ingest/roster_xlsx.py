@@ -1,7 +1,7 @@
 """Roster in an Excel workbook (.xlsx/.xlsm): every sheet that has a roster header.
 
 openpyxl reads stored values only (``data_only=True``): no formula is evaluated and no macro
-runs.
+runs (a .xlsm's VBA project is never loaded).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from zhidao.errors import ZhidaoError, file_damaged
 from zhidao.model import Item, Location, SourceFile
 
 from .layout import Cell
-from .roster import rows_to_items
+from .roster import Rows, dedupe, rows_to_items
 
 
 def cell_text(value: object) -> str:
@@ -28,31 +28,37 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def sheets_to_items(sheets: list[tuple[str, Rows]], source: SourceFile) -> list[Item]:
+    """Every sheet with a header contributes rows; if none has one, the first sheet's error."""
+    items: list[Item] = []
+    errors: list[ZhidaoError] = []
+    for title, rows in sheets:
+        if not any(c.text.strip() for row in rows for c in row):
+            continue
+        try:
+            items += rows_to_items(rows, source, title, len(items))
+        except ZhidaoError as exc:
+            errors.append(exc)
+    if not items and errors:
+        raise errors[0]
+    return dedupe(items)
+
+
 def read(path: Path, source: SourceFile) -> list[Item]:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
     try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+        wb = openpyxl.load_workbook(path, data_only=True, read_only=True, keep_vba=False)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise file_damaged(path, f"Excel 文件无法打开（{type(exc).__name__}）") from exc
-    items: list[Item] = []
-    errors: list[ZhidaoError] = []
     try:
-        for ws in wb.worksheets:
-            rows = [
-                [Cell(cell_text(v), Location(1, cell=f"{ws.title}!{get_column_letter(c + 1)}{r + 1}"))
-                 for c, v in enumerate(row)]
-                for r, row in enumerate(ws.iter_rows(values_only=True))
-            ]
-            if not any(c.text.strip() for row in rows for c in row):
-                continue
-            try:
-                items += rows_to_items(rows, source, ws.title, len(items))
-            except ZhidaoError as exc:
-                errors.append(exc)
+        sheets = [
+            (ws.title, [[Cell(cell_text(v), Location(1, cell=f"{ws.title}!{get_column_letter(c + 1)}{r + 1}"))
+                         for c, v in enumerate(row)]
+                        for r, row in enumerate(ws.iter_rows(values_only=True))])
+            for ws in wb.worksheets
+        ]
     finally:
         wb.close()
-    if not items and errors:
-        raise errors[0]
-    return items
+    return sheets_to_items(sheets, source)

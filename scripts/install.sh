@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3 python3-venv python3-pip)
+# fonts-wqy-zenhei: a TrueType CJK font that ReportLab can embed in the PDFs zhidao writes.
+APT_PACKAGES=(python3 python3-venv python3-pip fonts-wqy-zenhei)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

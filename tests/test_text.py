@@ -80,7 +80,8 @@ def test_clean_name_folds_full_width() -> None:
 @given(st.sampled_from(["", "在职", "党校", "全日制", "函授"]),
        st.sampled_from([("大学本科", "本科"), ("本科", "本科"), ("专科", "大专"), ("大专", "大专"),
                         ("研究生", "硕士"), ("硕士研究生", "硕士"), ("博士研究生", "博士"), ("中专", "中专"),
-                        ("中技", "中专"), ("高中", "高中"), ("初中", "初中"), ("大学", "本科")]))
+                        ("中技", "中专"), ("高中", "高中"), ("初中", "初中"), ("大学", "本科"),
+                        ("大学专科", "大专"), ("中专/中技", "中专")]))
 def test_education_levels(prefix: str, pair: tuple[str, str]) -> None:
     raw, level = pair
     assert parse_education(prefix + raw) == level
