@@ -9,7 +9,7 @@ import pandas as pd
 
 from zhidao import frames
 from zhidao.model import FileOutcome, Item, Scalar
-from zhidao.text import parse_month
+from zhidao.text import education_rank, parse_month
 
 
 def scalar_to_text(value: Scalar) -> str | None:
@@ -80,6 +80,7 @@ def items_to_roster(items: Iterable[Item]) -> pd.DataFrame:
         edu = it.values.get("education")
         loc = it.values["name"].location
         row.update(
+            review=",".join(it.review),
             education_raw=edu.raw if edu else None,
             extra=json.dumps(it.extra, ensure_ascii=False) if it.extra else None,
             source=it.source.display,
@@ -110,3 +111,23 @@ def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str],
             }
         )
     return frames.FILES.frame(rows)
+
+
+def _months_between(start: str, end: str) -> int:
+    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
+
+
+def roster_with_derived(roster: pd.DataFrame, dispatch_start: str, mid_level_keywords: tuple[str, ...]
+                        ) -> pd.DataFrame:
+    """Fill the columns the eligibility rules read: dispatch start (the row's own, else the
+    given one), 党龄 in years at dispatch start, education rank, and the mid-level flag."""
+    rows = frames.rows_of(roster)
+    for row in rows:
+        start = row["dispatch_start"] or dispatch_start
+        row["dispatch_start"] = start
+        joined = row["party_join"]
+        row["party_years"] = round(_months_between(joined, start) / 12, 2) if joined else None
+        row["education_rank"] = education_rank(row["education"])
+        position = row["position"]
+        row["mid_level"] = any(k in position for k in mid_level_keywords) if position else None
+    return frames.ROSTER.frame(rows)

@@ -12,7 +12,7 @@ from zhidao.errors import ROSTER_EMPTY, ConfigError
 from zhidao.results import Ingested
 
 from . import ROSTER_READERS, read_file, read_path, source_file, walk_inbox
-from .frames import items_to_records, items_to_roster, items_to_values, outcomes_to_files
+from .frames import items_to_records, items_to_roster, items_to_values, outcomes_to_files, roster_with_derived
 
 
 def ingest(ctx: RunContext, known_received: dict[str, str]) -> Ingested:
@@ -34,7 +34,8 @@ def ingest(ctx: RunContext, known_received: dict[str, str]) -> Ingested:
     files = outcomes_to_files([roster_outcome], {}, "roster")
     inbox_files = outcomes_to_files(outcomes, received, "inbox")
     return Ingested(
-        roster=items_to_roster(roster_outcome.items),
+        roster=roster_with_derived(items_to_roster(roster_outcome.items), ctx.dispatch_start,
+                                   ctx.profile.mid_level_keywords),
         records=items_to_records(items),
         values=items_to_values(items),
         files=pd.concat([files, inbox_files], ignore_index=True),

@@ -102,10 +102,25 @@ def unknown_instructor(inp: RuleInputs) -> list[dict[str, Any]]:
     ]
 
 
+def roster_field_missing(inp: RuleInputs) -> list[dict[str, Any]]:
+    """A roster row without a name (or without an enterprise) is a finding, not a silent drop."""
+    out = []
+    for row in rows_of(inp.roster):
+        missing = [label for key, label in (("name", "姓名"), ("enterprise", "派驻企业")) if row[key] is None]
+        if missing:
+            where = f"{row['source']} {row['location'] or ''}".strip()
+            out.append(finding(
+                "FIELD_MISSING", f"名单中有一行缺少{'、'.join(missing)}（{where}），该行未计入",
+                instructor=row["name"], enterprise=row["enterprise"], sources=[row["source"]],
+            ))
+    return out
+
+
 RuleFn = Callable[[RuleInputs], list[dict[str, Any]]]
 CHECKS: dict[str, RuleFn] = {
     "DAYS_MIN": days_min,
     "UNKNOWN_INSTRUCTOR": unknown_instructor,
+    "FIELD_MISSING": roster_field_missing,
 }
 
 

@@ -46,6 +46,13 @@ class Profile:
     days_min: int = 4
     report_deadline_day: int = 5
     summary_deadline_days: int = 15
+    # "YYYY-MM" the dispatch began, for 党龄 at dispatch start; None: the quarter's first month.
+    # A roster column 派驻时间 overrides it per instructor.
+    dispatch_start: str | None = None
+    # Words in 职务 that make a position mid-level or above (中层以上).
+    mid_level_keywords: tuple[str, ...] = (
+        "局长", "主任", "科长", "股长", "主席", "书记", "部长", "站长", "所长", "队长", "院长", "中层",
+    )
 
 
 @dataclass(frozen=True)
@@ -60,3 +67,7 @@ class RunContext:
     as_of: dt.date
     received: dt.date | None = None
     profile: Profile = field(default_factory=Profile)
+
+    @property
+    def dispatch_start(self) -> str:
+        return self.profile.dispatch_start or self.quarter.months[0]

@@ -53,7 +53,9 @@ ROSTER = Schema(
         ("name", S), ("gender", S), ("birth", S), ("unit", S), ("position", S),
         ("party_join", S), ("education", S), ("education_raw", S), ("enterprise", S),
         ("phone", S), ("remarks", S), ("extra", S),
-        ("source", S), ("sha256", S), ("page", INT), ("location", S),
+        # derived for the rules (ingest.frames.roster_with_derived)
+        ("dispatch_start", S), ("party_years", F), ("education_rank", INT), ("mid_level", B),
+        ("source", S), ("sha256", S), ("page", INT), ("location", S), ("review", S),
     ),
 )
 
