@@ -15,6 +15,8 @@ from pathlib import Path
 
 from zhidao.errors import (
     FILE_NOT_FOUND,
+    FORMAT_UNSUPPORTED,
+    NO_FORM_FOUND,
     InputError,
     ZhidaoError,
     file_damaged,
@@ -26,9 +28,12 @@ from zhidao.model import ErrorInfo, FileOutcome, Item, SourceFile
 
 Read = Callable[[Path, SourceFile], list[Item]]
 
-# medium → module with a `read(path, source) -> list[Item]` function
+# medium → 'module' with a `read(path, source) -> list[Item]` function, or 'module:function'.
 RECORD_READERS: dict[str, str] = {
     "docx": "zhidao.ingest.docx",
+    "xlsx": "zhidao.ingest.xlsx",
+    "xls": "zhidao.ingest.xlsx:read_xls",
+    "pdf": "zhidao.ingest.pdf",
 }
 ROSTER_READERS: dict[str, str] = {
     "xlsx": "zhidao.ingest.roster_xlsx",
@@ -115,8 +120,9 @@ def source_file(path: Path, display: str | None = None) -> SourceFile:
 
 
 def _reader(registry: dict[str, str], medium: str) -> Read:
-    module = importlib.import_module(registry[medium])
-    read: Read = module.read
+    """'package.module' (its `read`) or 'package.module:function'."""
+    module_name, _, function = registry[medium].partition(":")
+    read: Read = getattr(importlib.import_module(module_name), function or "read")
     return read
 
 
@@ -148,13 +154,14 @@ def walk_inbox(inbox: Path) -> Iterator[Path]:
 
 
 def read_any(source: SourceFile) -> FileOutcome:
-    """Read a file as a roster if it has a roster header, else as work records."""
-    medium = sniff(source.path) if source.size else None
-    if medium in ROSTER_READERS:
-        outcome = read_file(source, ROSTER_READERS)
-        if outcome.items or medium not in RECORD_READERS:
-            return outcome
-    return read_file(source, RECORD_READERS)
+    """Read a file as work records; a file with no record form but a roster table is a roster."""
+    outcome = read_file(source, RECORD_READERS)
+    code = outcome.errors[0].code if outcome.errors and not outcome.items else None
+    if code in (NO_FORM_FOUND, FORMAT_UNSUPPORTED) and outcome.medium in ROSTER_READERS:
+        roster = read_file(source, ROSTER_READERS)
+        if roster.items or code == FORMAT_UNSUPPORTED:
+            return roster
+    return outcome
 
 
 def read_path(path: Path, display: str) -> FileOutcome:

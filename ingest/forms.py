@@ -55,7 +55,8 @@ def _header_row(matcher: LabelMatcher, table: Table) -> int | None:
 
 
 def _kv_rows(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...]) -> Fields:
-    """Label/value pairs of a key/value table: value to the right of a label, else below it."""
+    """Label/value pairs of a key/value table: the value is what stands right of a label (up
+    to the next label, over every row the label spans), else the cell below it."""
     out: Fields = {}
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
@@ -65,31 +66,49 @@ def _kv_rows(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...]) -> Field
                     for k, v in _line_fields(matcher, cell.text, cell.location, cell.confidence).items():
                         out.setdefault(k, v)
                 continue
-            value = _neighbour(matcher, rows, r, c)
+            value = _right_of(matcher, rows, r, c) or _below(matcher, rows, r, c)
             if value is not None:
-                out.setdefault(key, Found(value.text, value.location, value.confidence))
+                out.setdefault(key, value)
     return out
 
 
-def _neighbour(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int, c: int) -> Cell | None:
-    row = rows[r]
-    if c + 1 < len(row) and _label(matcher, row[c + 1]) is None:
-        return row[c + 1]
-    if r + 1 < len(rows) and c < len(rows[r + 1]) and _label(matcher, rows[r + 1][c]) is None:
+def _right_of(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int, c: int) -> Found | None:
+    label = rows[r][c]
+    cells: list[Cell] = []
+    for rr in range(r, min(r + label.rowspan, len(rows))):
+        start = c + 1 if rr == r else len(rows[rr]) - (len(rows[r]) - c - 1)
+        for cell in rows[rr][max(start, 0):]:
+            if _label(matcher, cell) is not None:
+                break
+            cells.append(cell)
+    if not cells:
+        return None
+    text = "\n".join(t for t in (cell.text.strip() for cell in cells) if t)
+    return Found(text, cells[0].location, min(cell.confidence for cell in cells))
+
+
+def _below(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int, c: int) -> Found | None:
+    if r + 1 < len(rows) and len(rows[r + 1]) == len(rows[r]) and _label(matcher, rows[r + 1][c]) is None:
         below = rows[r + 1][c]
-        if len(rows[r + 1]) == len(row):
-            return below
+        return Found(below.text, below.location, below.confidence)
     return None
 
 
-def _row_records(matcher: LabelMatcher, table: Table, h: int) -> tuple[list[Fields], Fields]:
-    """Rows below a header row → one Fields per filled row; trailing label rows → key/values."""
-    columns = [_label(matcher, c) for c in table.rows[h]]
+def _row_records(matcher: LabelMatcher, columns: list[str | None], rows: tuple[tuple[Cell, ...], ...]
+                 ) -> tuple[list[Fields], Fields]:
+    """Rows under a header → one Fields per filled row. A row that carries labels instead of
+    data (a '存在问题' row, or '填表人：… 报送日期：…' under the table) → key/values."""
     records: list[Fields] = []
-    trailing: list[tuple[Cell, ...]] = []
-    for row in table.rows[h + 1 :]:
+    trailing: Fields = {}
+    for i, row in enumerate(rows):
+        filled = [c for c in row if c.text.strip()]
+        if len(filled) == 1 and matcher.split_inline(filled[0].text):
+            for k, v in _line_fields(matcher, filled[0].text, filled[0].location, filled[0].confidence).items():
+                trailing.setdefault(k, v)
+            continue
         if row and _label(matcher, row[0]) not in (None, "seq") and len(row) != len(columns):
-            trailing.append(row)
+            for k, v in _kv_rows(matcher, rows[i : i + 1]).items():
+                trailing.setdefault(k, v)
             continue
         fields: Fields = {}
         for key, cell in zip(columns, row, strict=False):
@@ -97,28 +116,47 @@ def _row_records(matcher: LabelMatcher, table: Table, h: int) -> tuple[list[Fiel
                 fields[key] = Found(cell.text, cell.location, cell.confidence)
         if any(f.text.strip() for k, f in fields.items() if k != "seq"):
             records.append(fields)
-    return records, _kv_rows(matcher, tuple(trailing))
+    return records, trailing
 
 
-def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER) -> tuple[Fields, list[Fields] | None]:
-    """Collect the page's labelled values, and its per-row records if it is a monthly sheet."""
+@dataclass(frozen=True)
+class PageFields:
+    """What a page says: its labelled values, and the per-row records of a row table (if any)
+    with the table's column keys (a table continued on the next page reuses them)."""
+
+    header: Fields
+    rows: list[Fields] | None
+    columns: list[str | None] | None
+
+
+def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER,
+                   continued: list[str | None] | None = None) -> PageFields:
+    """Collect the page's labelled values and row records. ``continued`` is the column keys of
+    a row table that the previous page ended with: a headerless table of as many columns on
+    this page continues it."""
     header: Fields = {}
     rows: list[Fields] | None = None
+    columns: list[str | None] | None = None
     for block in page.blocks:
         if isinstance(block, Line):
             found = _line_fields(matcher, block.text, block.location, block.confidence)
         else:
             h = _header_row(matcher, block)
-            if h is None:
-                found = _kv_rows(matcher, block.rows)
-            else:
+            if h is not None:
+                columns = [_label(matcher, c) for c in block.rows[h]]
                 found = _kv_rows(matcher, block.rows[:h])
-                table_rows, trailing = _row_records(matcher, block, h)
+                body = block.rows[h + 1 :]
+            elif continued and block.rows and len(block.rows[0]) == len(continued):
+                columns, found, body = continued, {}, block.rows
+            else:
+                found, body = _kv_rows(matcher, block.rows), ()
+            if body:
+                table_rows, trailing = _row_records(matcher, columns or [], body)
                 rows = (rows or []) + table_rows
                 found.update({k: v for k, v in trailing.items() if k not in found})
         for key, value in found.items():
             header.setdefault(key, value)
-    return header, rows
+    return PageFields(header, rows, columns)
 
 
 def seen_labels(page: Page) -> list[str]:
@@ -185,22 +223,35 @@ def fields_to_item(fields: Fields, source: SourceFile, page: int, index: int, ex
     return Item("record", source, page, index, values, tuple(review), extractor, extra)
 
 
-def page_to_items(page: Page, source: SourceFile, extractor: str, first_index: int = 0) -> list[Item]:
-    """All work records on one page (one for a single-visit form, one per row of a monthly sheet)."""
-    header, rows = page_to_fields(page)
+def is_form(fields: PageFields) -> bool:
+    """A row table, or at least two of a visit's date, work content and duties."""
+    return fields.rows is not None or len({"visit_date", "content", "duties"} & fields.header.keys()) >= 2
+
+
+def fields_to_items(fields: PageFields, source: SourceFile, page: int, extractor: str,
+                    first_index: int = 0) -> list[Item]:
+    """A form's fields → its records (one for a single-visit form, one per row of a monthly sheet)."""
+    header = dict(fields.header)
     year = _year_hint(header)
     extra: dict[str, str] = {k: header[k].text.strip() for k in ("month", "phone") if k in header}
     if "instructor" not in header and "filler" in header:
         header["instructor"] = header["filler"]
-    if rows is None:
-        if not ({"visit_date", "content", "duties"} & header.keys()):
-            return []
-        return [fields_to_item(header, source, page.number, first_index, extractor, year, extra)]
+    if fields.rows is None:
+        return [fields_to_item(header, source, page, first_index, extractor, year, extra)]
     items = []
-    for i, row in enumerate(rows):
+    for i, row in enumerate(fields.rows):
         merged = dict(row)
         for key in _FROM_HEADER_IN_ROWS:
             if key not in merged and key in header:
                 merged[key] = header[key]
-        items.append(fields_to_item(merged, source, page.number, first_index + i, extractor, year, extra))
+        row_page = next((f.location.page for f in row.values()), page)  # a row may stand on a later page
+        items.append(fields_to_item(merged, source, row_page, first_index + i, extractor, year, extra))
     return items
+
+
+def page_to_items(page: Page, source: SourceFile, extractor: str, first_index: int = 0) -> list[Item]:
+    """All work records on one page; none when the page carries no form."""
+    fields = page_to_fields(page)
+    if not is_form(fields):
+        return []
+    return fields_to_items(fields, source, page.number, extractor, first_index)

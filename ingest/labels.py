@@ -25,6 +25,9 @@ RECORD_LABELS: dict[str, tuple[str, ...]] = {
     "phone": ("联系电话", "电话", "手机"),
     "filler": ("填表人",),
     "seq": ("序号",),
+    # other labels forms carry: never a record field, but they end the value before them
+    "position": ("职务", "现任职务", "职务职级"),
+    "other": ("性别", "政治面貌", "审核人", "负责人"),
 }
 
 ROSTER_LABELS: dict[str, tuple[str, ...]] = {
@@ -60,8 +63,9 @@ class LabelMatcher:
         self._exact = dict(pairs)
         self._by_length = sorted(pairs, key=lambda p: -len(p[0]))
         alternatives = "|".join(re.escape(s) for s, _ in self._by_length)
-        # 'label：value' inside a line of text; the colon is what makes it a label.
-        self._inline = re.compile(rf"({alternatives})\s*[:：]")
+        # 'label：value' inside a line of text; the colon is what makes it a label, and it must
+        # not be the tail of a longer word ('填报时间：' is not '时间：').
+        self._inline = re.compile(rf"(?<![\u4e00-\u9fff])({alternatives})\s*[:：]")
 
     def match(self, text: str) -> str | None:
         t = norm_label(text)

@@ -17,6 +17,7 @@ class Cell:
     text: str
     location: Location
     confidence: float = 1.0
+    rowspan: int = 1  # a label merged over several rows owns the values right of it in each
 
 
 @dataclass(frozen=True)

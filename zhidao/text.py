@@ -54,7 +54,9 @@ def _cn_number(text: str) -> int | None:
 
 
 def _to_arabic(text: str) -> str:
-    """Replace runs of Chinese numerals with Arabic digits."""
+    """Replace runs of Chinese numerals with Arabic digits; close gaps inside digit runs
+    ('202 5 年 1 0 月', as letter-spaced PDF text extracts)."""
+    text = re.sub(r"(?<=\d)\s+(?=\d)", "", text)
     return re.sub(
         r"[〇零○一二三四五六七八九十]+",
         lambda m: str(n) if (n := _cn_number(m.group(0))) is not None else m.group(0),
