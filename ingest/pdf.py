@@ -21,8 +21,8 @@ _LINE_TOLERANCE = 3.0  # points: words whose tops differ less stand on one line
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x = (word["x0"] + word["x1"]) / 2
-    y = (word["top"] + word["bottom"]) / 2
+    x = (float(word["x0"]) + float(word["x1"])) / 2
+    y = (float(word["top"]) + float(word["bottom"])) / 2
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
@@ -33,7 +33,7 @@ def _lines(words: list[dict[str, Any]], number: int) -> list[tuple[float, Line]]
             groups[-1].append(word)
         else:
             groups.append([word])
-    out = []
+    out: list[tuple[float, Line]] = []
     for group in groups:
         group.sort(key=lambda w: w["x0"])
         box = (min(w["x0"] for w in group), min(w["top"] for w in group),

@@ -7,6 +7,7 @@ a macro.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from zhidao.errors import file_damaged, no_form_found
@@ -18,6 +19,14 @@ from .roster_xlsx import cell_text
 from .sheets import grid_to_page
 
 EXTRACTOR = "xlsx/1"
+
+
+def _a1_ref(sheet: str, letter: Callable[[int], str]) -> Callable[[int, int], str]:
+    return lambda r, c: f"{sheet}!{letter(c + 1)}{r + 1}"
+
+
+def _rc_ref(sheet: str) -> Callable[[int, int], str]:
+    return lambda r, c: f"{sheet}!R{r + 1}C{c + 1}"
 
 
 def xlsx_to_pages(path: Path) -> list[Page]:
@@ -32,9 +41,7 @@ def xlsx_to_pages(path: Path) -> list[Page]:
     for number, ws in enumerate(wb.worksheets, start=1):
         values = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
         merges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-        title = ws.title
-        pages.append(grid_to_page(number, values, merges,
-                                  lambda r, c, t=title: f"{t}!{get_column_letter(c + 1)}{r + 1}"))
+        pages.append(grid_to_page(number, values, merges, _a1_ref(ws.title, get_column_letter)))
     wb.close()
     return pages
 
@@ -59,8 +66,7 @@ def xls_to_pages(path: Path) -> list[Page]:
                 row.append(cell_text(value))
             values.append(row)
         merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
-        name = sheet.name
-        pages.append(grid_to_page(number, values, merges, lambda r, c, n=name: f"{n}!R{r + 1}C{c + 1}"))
+        pages.append(grid_to_page(number, values, merges, _rc_ref(sheet.name)))
     return pages
 
 
