@@ -34,6 +34,7 @@ RECORD_READERS: dict[str, str] = {
     "xlsx": "zhidao.ingest.xlsx",
     "xls": "zhidao.ingest.xlsx:read_xls",
     "pdf": "zhidao.ingest.pdf",
+    "doc": "zhidao.ingest.legacy",
 }
 ROSTER_READERS: dict[str, str] = {
     "xlsx": "zhidao.ingest.roster_xlsx",

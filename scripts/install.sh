@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # fonts-wqy-zenhei: a TrueType CJK font that ReportLab can embed in the PDFs zhidao writes.
-APT_PACKAGES=(python3 python3-venv python3-pip fonts-wqy-zenhei)
+# libreoffice-*-nogui: headless LibreOffice, to read old .doc/.wps files and check packet.xlsx.
+APT_PACKAGES=(python3 python3-venv python3-pip fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -20,7 +21,7 @@ missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
