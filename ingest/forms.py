@@ -9,6 +9,7 @@ fields the rows do not carry (instructor, unit, enterprise, report date).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from zhidao.model import REQUIRED_RECORD_FIELDS, Item, Location, Scalar, SourceFile, Value
@@ -20,6 +21,7 @@ from .layout import Cell, Line, Page, Table
 
 REVIEW_BELOW = 0.80  # a value read with less confidence than this is named in `review`
 _LABEL_MAX_LEN = 14
+_COLON_VALUE = re.compile(r"[:：]\s*\S")
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,9 @@ Fields = dict[str, Found]
 
 
 def _label(matcher: LabelMatcher, cell: Cell) -> str | None:
+    """The field a cell labels, or None: a value, long text, or 'label：value' (read inline)."""
     text = cell.text.strip()
-    if not text or len(text) > _LABEL_MAX_LEN:
+    if not text or len(text) > _LABEL_MAX_LEN or _COLON_VALUE.search(text):
         return None
     return matcher.match(text)
 
