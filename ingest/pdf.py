@@ -18,6 +18,8 @@ from .layout import Cell, Line, Page, Table
 
 EXTRACTOR = "pdf-text/1"
 _LINE_TOLERANCE = 3.0  # points: words whose tops differ less stand on one line
+# What a page holding only the end of the previous form may add to it.
+_FOOTER_KEYS = frozenset({"report_date", "filler", "problems", "remarks", "month", "phone"})
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
@@ -123,6 +125,11 @@ def read(path: Path, source: SourceFile) -> list[Item]:
             forms[-1] = (forms[-1][0], PageFields(header, (prev.rows or []) + (fields.rows or []), prev.columns))
         elif is_form(fields):
             forms.append((page.number, fields))
+        elif prev is not None and fields.header:  # a footer that slipped onto the next page
+            header = dict(prev.header)
+            for key in _FOOTER_KEYS & fields.header.keys():
+                header.setdefault(key, fields.header[key])
+            forms[-1] = (forms[-1][0], PageFields(header, prev.rows, prev.columns))
     items: list[Item] = []
     for number, fields in forms:
         items += fields_to_items(fields, source, number, EXTRACTOR, len(items))
