@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from zhidao.errors import (
@@ -24,9 +24,11 @@ from zhidao.errors import (
     file_unrecognised,
     format_unsupported,
 )
-from zhidao.model import ErrorInfo, FileOutcome, Item, SourceFile
+from zhidao.model import ErrorInfo, FileOutcome, Item, ReadOptions, SourceFile
 
-Read = Callable[[Path, SourceFile], list[Item]]
+# A reader returns the file's items, and an ErrorInfo for each page it could not read (a stack
+# of scanned forms goes on past a page that is no form); a whole-file failure is raised.
+Read = Callable[[Path, SourceFile, ReadOptions], Sequence[Item | ErrorInfo]]
 
 # medium → 'module' with a `read(path, source) -> list[Item]` function, or 'module:function'.
 RECORD_READERS: dict[str, str] = {
@@ -35,6 +37,7 @@ RECORD_READERS: dict[str, str] = {
     "xls": "zhidao.ingest.xlsx:read_xls",
     "pdf": "zhidao.ingest.pdf",
     "doc": "zhidao.ingest.legacy",
+    "image": "zhidao.ingest.scan",
 }
 ROSTER_READERS: dict[str, str] = {
     "xlsx": "zhidao.ingest.roster_xlsx",
@@ -127,7 +130,7 @@ def _reader(registry: dict[str, str], medium: str) -> Read:
     return read
 
 
-def read_file(source: SourceFile, registry: dict[str, str]) -> FileOutcome:
+def read_file(source: SourceFile, registry: dict[str, str], options: ReadOptions | None = None) -> FileOutcome:
     """Read one file with the registry's reader for its medium. Never raises for bad input."""
     path = source.path
     medium = "?"
@@ -141,10 +144,11 @@ def read_file(source: SourceFile, registry: dict[str, str]) -> FileOutcome:
             raise file_damaged(path, "文件的压缩结构不完整（可能只传了一半）")
         if medium not in registry:
             raise format_unsupported(path, KNOWN_MEDIA.get(medium, medium))
-        items = _reader(registry, medium)(path, source)
+        found = _reader(registry, medium)(path, source, options or ReadOptions())
     except ZhidaoError as exc:
         return FileOutcome(source, medium, (), (ErrorInfo(exc.code, exc.message, exc.remedy, exc.page),))
-    return FileOutcome(source, medium, tuple(items), ())
+    items = tuple(x for x in found if isinstance(x, Item))
+    return FileOutcome(source, medium, items, tuple(x for x in found if isinstance(x, ErrorInfo)))
 
 
 def walk_inbox(inbox: Path) -> Iterator[Path]:
@@ -154,22 +158,22 @@ def walk_inbox(inbox: Path) -> Iterator[Path]:
             yield path
 
 
-def read_any(source: SourceFile) -> FileOutcome:
+def read_any(source: SourceFile, options: ReadOptions | None = None) -> FileOutcome:
     """Read a file as work records; a file with no record form but a roster table is a roster."""
-    outcome = read_file(source, RECORD_READERS)
+    outcome = read_file(source, RECORD_READERS, options)
     code = outcome.errors[0].code if outcome.errors and not outcome.items else None
     if code in (NO_FORM_FOUND, FORMAT_UNSUPPORTED) and outcome.medium in ROSTER_READERS:
-        roster = read_file(source, ROSTER_READERS)
+        roster = read_file(source, ROSTER_READERS, options)
         if roster.items or code == FORMAT_UNSUPPORTED:
             return roster
     return outcome
 
 
-def read_path(path: Path, display: str) -> FileOutcome:
+def read_path(path: Path, display: str, options: ReadOptions | None = None) -> FileOutcome:
     """Identify and read one file; a file that cannot even be opened becomes an error outcome."""
     try:
         source = source_file(path, display)
     except ZhidaoError as exc:
         missing = SourceFile(path, display, "", 0)
         return FileOutcome(missing, "?", (), (ErrorInfo(exc.code, exc.message, exc.remedy),))
-    return read_any(source)
+    return read_any(source, options)

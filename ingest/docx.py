@@ -6,7 +6,7 @@ import zipfile
 from pathlib import Path
 
 from zhidao.errors import file_damaged, no_form_found
-from zhidao.model import Item, Location, SourceFile
+from zhidao.model import Item, Location, ReadOptions, SourceFile
 
 from .forms import page_to_items, seen_labels
 from .layout import Cell, Line, Page, Table
@@ -53,7 +53,7 @@ def _table(table: object, number: int) -> Table:
     return Table(tuple(rows))
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     page = docx_to_page(path)
     items = page_to_items(page, source, EXTRACTOR)
     if not items:

@@ -15,22 +15,33 @@ from dataclasses import dataclass
 from zhidao.model import REQUIRED_RECORD_FIELDS, Item, Location, Scalar, SourceFile, Value
 from zhidao.text import clean_name, collapse_ws, fold, parse_date, parse_month
 
-from .duties import text_to_duties
+from .duties import DUTY_NAMES, text_to_duties
 from .labels import RECORD_MATCHER, LabelMatcher
 from .layout import Cell, Line, Page, Table
 
+DUTY_CODES = tuple(sorted(DUTY_NAMES.values()))
 REVIEW_BELOW = 0.80  # a value read with less confidence than this is named in `review`
 _LABEL_MAX_LEN = 14
 _COLON_VALUE = re.compile(r"[:：]\s*\S")
 
 
+SIGNED_INK = 0.006  # share of a scanned cell's interior that is ink when something is written there
+
+
 @dataclass(frozen=True)
 class Found:
-    """A labelled value as it stands on the page, before normalisation."""
+    """A labelled value as it stands on the page, before normalisation (with what ink says of
+    it on a scan)."""
 
     text: str
     location: Location
     confidence: float
+    ink: float | None = None
+    marks: tuple[tuple[bool, float], ...] | None = None
+
+    @classmethod
+    def of(cls, cell: Cell) -> Found:
+        return cls(cell.text, cell.location, cell.confidence, cell.ink, cell.marks)
 
 
 Fields = dict[str, Found]
@@ -87,13 +98,15 @@ def _right_of(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int,
     if not cells:
         return None
     text = "\n".join(t for t in (cell.text.strip() for cell in cells) if t)
-    return Found(text, cells[0].location, min(cell.confidence for cell in cells))
+    inks = [cell.ink for cell in cells if cell.ink is not None]
+    marks = tuple(m for cell in cells for m in (cell.marks or ()))
+    return Found(text, cells[0].location, min(cell.confidence for cell in cells),
+                 max(inks) if inks else None, marks if any(cell.marks is not None for cell in cells) else None)
 
 
 def _below(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int, c: int) -> Found | None:
     if r + 1 < len(rows) and len(rows[r + 1]) == len(rows[r]) and _label(matcher, rows[r + 1][c]) is None:
-        below = rows[r + 1][c]
-        return Found(below.text, below.location, below.confidence)
+        return Found.of(rows[r + 1][c])
     return None
 
 
@@ -116,7 +129,7 @@ def _row_records(matcher: LabelMatcher, columns: list[str | None], rows: tuple[t
         fields: Fields = {}
         for key, cell in zip(columns, row, strict=False):
             if key is not None:
-                fields[key] = Found(cell.text, cell.location, cell.confidence)
+                fields[key] = Found.of(cell)
         if any(f.text.strip() for k, f in fields.items() if k != "seq"):
             records.append(fields)
     return records, trailing
@@ -194,9 +207,9 @@ def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | Non
     elif key in ("visit_date", "report_date"):
         scalar, sure = parse_date(raw, year)
     elif key == "duties":
-        scalar, sure = text_to_duties(raw)
+        (scalar, sure), conf = _duties(found, conf)
     elif key == "signed":
-        scalar = bool(raw.strip())
+        scalar, conf = _signed(found, conf)
     elif key in ("content", "problems", "remarks"):
         scalar = collapse_ws(raw)
     else:
@@ -204,6 +217,39 @@ def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | Non
         if isinstance(scalar, str):
             scalar = scalar.replace(" ", "")
     return Value(scalar, raw, conf if sure else min(conf, 0.5), found.location), sure
+
+
+_OCR_TICKED = "团図区凶囚☑☒■√✓✔"
+_OCR_UNTICKED = "口□☐"
+
+
+def _duties(found: Found, conf: float) -> tuple[tuple[tuple[str, ...], bool], float]:
+    """Six tick boxes read by ink stand for D1..D6 in reading order. Otherwise the text: duty
+    names written out, or — when a scan lists all six names but not all boxes were found — the
+    glyphs OCR read in the boxes, which are only a guess and go to review."""
+    if found.marks is not None and len(found.marks) == len(DUTY_CODES):
+        codes = tuple(code for code, (ticked, _) in zip(DUTY_CODES, found.marks, strict=True) if ticked)
+        return (codes, True), min(c for _, c in found.marks)
+    if found.marks is not None and len(set(DUTY_NAMES) & set(_names_in(found.text))) >= 5:
+        text = found.text.translate(str.maketrans(_OCR_TICKED, "■" * len(_OCR_TICKED)))
+        text = text.translate(str.maketrans(_OCR_UNTICKED, "□" * len(_OCR_UNTICKED)))
+        codes, _ = text_to_duties(text)
+        return (codes, False), min(conf, 0.5)
+    return text_to_duties(found.text), conf
+
+
+def _names_in(text: str) -> list[str]:
+    flat = "".join(text.split())
+    return [name for name in DUTY_NAMES if name in flat]
+
+
+def _signed(found: Found, conf: float) -> tuple[bool, float]:
+    """Written text, or on a scan ink in the cell (a signature OCR cannot read)."""
+    if found.ink is None:
+        return bool(found.text.strip()), conf
+    signed = bool(found.text.strip()) or found.ink >= SIGNED_INK
+    margin = abs(found.ink - SIGNED_INK) / SIGNED_INK
+    return signed, 1.0 if found.text.strip() else min(1.0, 0.5 + margin)
 
 
 FORM_KEYS = ("instructor", "unit", "enterprise", "visit_date", "content", "duties", "problems",

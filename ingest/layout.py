@@ -18,6 +18,10 @@ class Cell:
     location: Location
     confidence: float = 1.0
     rowspan: int = 1  # a label merged over several rows owns the values right of it in each
+    # scans only: share of the cell's interior that is ink, and its tick boxes read by ink
+    # (ticked, confidence) in reading order
+    ink: float | None = None
+    marks: tuple[tuple[bool, float], ...] | None = None
 
 
 @dataclass(frozen=True)

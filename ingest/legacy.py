@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from zhidao.errors import CONVERTER_MISSING, InputError, file_damaged, no_form_found
-from zhidao.model import Item, SourceFile
+from zhidao.model import Item, ReadOptions, SourceFile
 
 from .docx import docx_to_page
 from .forms import page_to_items, seen_labels
@@ -51,7 +51,7 @@ def convert(path: Path, fmt: str, workdir: Path) -> Path:
     return out
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     with tempfile.TemporaryDirectory(prefix="zhidao-doc-") as tmp:
         page = docx_to_page(convert(path, "docx", Path(tmp)))
     items = page_to_items(page, source, EXTRACTOR)

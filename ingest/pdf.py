@@ -10,16 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zhidao.errors import NEEDS_OCR, InputError, file_damaged, no_form_found
-from zhidao.model import Item, Location, SourceFile
+import numpy as np
 
-from .forms import PageFields, fields_to_items, is_form, page_to_fields, seen_labels
+from zhidao.errors import file_damaged
+from zhidao.model import ErrorInfo, Item, Location, ReadOptions, SourceFile
+
 from .layout import Cell, Line, Page, Table
+from .stack import stack_to_items
 
 EXTRACTOR = "pdf-text/1"
 _LINE_TOLERANCE = 3.0  # points: words whose tops differ less stand on one line
-# What a page holding only the end of the previous form may add to it.
-_FOOTER_KEYS = frozenset({"report_date", "filler", "problems", "remarks", "month", "phone"})
 
 
 def _inside(word: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
@@ -77,62 +77,64 @@ def _col_index(cells: list[Cell], col: int) -> int:
     return next(i for i, cell in enumerate(cells) if (cell.location.cell or "").endswith(suffix))
 
 
-def pdf_to_pages(path: Path) -> tuple[list[Page], list[int]]:
-    """(text-layer pages, numbers of pages without text)."""
+def _text_page(page: Any, number: int) -> Page:
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+    words = [w for w in page.extract_words() if not any(_inside(w, b) for b in boxes)]
+    blocks: list[tuple[float, Line | Table]] = list(_lines(words, number))
+    blocks += [(t.bbox[1], _table(t, number, i + 1)) for i, t in enumerate(tables)]
+    blocks.sort(key=lambda b: b[0])
+    return Page(number, tuple(b for _, b in blocks))
+
+
+def pdf_to_pages(path: Path, options: ReadOptions) -> tuple[list[Page], dict[int, dict[str, str]]]:
+    """Every page: read from its text layer, or — a page without one — rendered and read by the
+    scan path. Returns the pages and the scan steps of the scanned ones."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfplumber.utils.exceptions import PdfminerException
 
     pages: list[Page] = []
-    no_text: list[int] = []
+    scanned: list[int] = []
     try:
         with pdfplumber.open(path) as pdf:
             for number, page in enumerate(pdf.pages, start=1):
-                if not page.chars:
-                    no_text.append(number)
-                    continue
-                tables = page.find_tables()
-                boxes = [t.bbox for t in tables]
-                words = [w for w in page.extract_words() if not any(_inside(w, b) for b in boxes)]
-                blocks: list[tuple[float, Line | Table]] = list(_lines(words, number))
-                blocks += [(t.bbox[1], _table(t, number, i + 1)) for i, t in enumerate(tables)]
-                blocks.sort(key=lambda b: b[0])
-                pages.append(Page(number, tuple(b for _, b in blocks)))
+                if page.chars:
+                    pages.append(_text_page(page, number))
+                else:
+                    scanned.append(number)
+                    pages.append(Page(number, ()))
     except (PDFSyntaxError, PdfminerException, ValueError, KeyError, TypeError) as exc:
         raise file_damaged(path, f"PDF 文件无法解析（{type(exc).__name__}）") from exc
-    return pages, no_text
+    steps: dict[int, dict[str, str]] = {}
+    if scanned:
+        from . import scan
+        from .engines import load_engine
+
+        engine = load_engine(options.ocr_engine)
+        for number, image in zip(scanned, render_pages(path, scanned), strict=True):
+            pages[number - 1], steps[number] = scan.image_to_page(image, number, engine)
+    return pages, steps
 
 
-def _continues(prev: PageFields | None, fields: PageFields) -> bool:
-    """A page continues the previous monthly sheet when it brings rows but no form header."""
-    return (prev is not None and prev.rows is not None and fields.rows is not None
-            and not ({"instructor", "enterprise", "month", "unit"} & fields.header.keys()))
+def render_pages(path: Path, numbers: list[int], dpi: int = 200) -> list[np.ndarray]:
+    """Rasterise PDF pages (1-based numbers) to grayscale at ``dpi`` with PDFium."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        return [np.asarray(doc[n - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
+                for n in numbers]
+    finally:
+        doc.close()
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
-    pages, _no_text = pdf_to_pages(path)
-    if not pages:
-        raise InputError(NEEDS_OCR, "这是扫描件（PDF 中没有文字层），需要文字识别（OCR）", path,
-                         "请安装 OCR 组件后重试，或向报送人索取 Word/PDF 电子版")
-    forms: list[tuple[int, PageFields]] = []
-    for page in pages:
-        prev = forms[-1][1] if forms else None
-        fields = page_to_fields(page, continued=prev.columns if prev and prev.rows is not None else None)
-        if _continues(prev, fields) and prev is not None:
-            header = dict(prev.header)
-            for key, value in fields.header.items():
-                header.setdefault(key, value)
-            forms[-1] = (forms[-1][0], PageFields(header, (prev.rows or []) + (fields.rows or []), prev.columns))
-        elif is_form(fields):
-            forms.append((page.number, fields))
-        elif prev is not None and fields.header:  # a footer that slipped onto the next page
-            header = dict(prev.header)
-            for key in _FOOTER_KEYS & fields.header.keys():
-                header.setdefault(key, fields.header[key])
-            forms[-1] = (forms[-1][0], PageFields(header, prev.rows, prev.columns))
-    items: list[Item] = []
-    for number, fields in forms:
-        items += fields_to_items(fields, source, number, EXTRACTOR, len(items))
-    if not items:
-        raise no_form_found(path, [label for page in pages for label in seen_labels(page)])
-    return items
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item | ErrorInfo]:
+    pages, steps = pdf_to_pages(path, options)
+    if not steps:
+        extractor = EXTRACTOR
+    else:
+        from .engines import load_engine
+
+        extractor = f"{EXTRACTOR}+scan/{load_engine(options.ocr_engine).name}"
+    return stack_to_items(path, source, pages, steps, extractor)

@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from zhidao.errors import FILE_UNRECOGNISED, InputError
-from zhidao.model import Item, Location, SourceFile
+from zhidao.model import Item, Location, ReadOptions, SourceFile
 
 from .layout import Cell
 from .roster_xlsx import sheets_to_items
@@ -26,7 +26,7 @@ def decode(data: bytes) -> tuple[str, str]:
     raise UnicodeDecodeError("gb18030", data, 0, 1, "neither UTF-8 nor GB18030")
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     try:
         text, _ = decode(path.read_bytes())
     except UnicodeDecodeError as exc:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from zhidao.errors import file_damaged
-from zhidao.model import Item, Location, SourceFile
+from zhidao.model import Item, Location, ReadOptions, SourceFile
 
 from .layout import Cell
 from .roster_xlsx import cell_text, sheets_to_items
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     import xlrd
 
     try:

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from zhidao.errors import ZhidaoError, file_damaged
-from zhidao.model import Item, Location, SourceFile
+from zhidao.model import Item, Location, ReadOptions, SourceFile
 
 from .layout import Cell
 from .roster import Rows, dedupe, rows_to_items
@@ -44,7 +44,7 @@ def sheets_to_items(sheets: list[tuple[str, Rows]], source: SourceFile) -> list[
     return dedupe(items)
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     import openpyxl
     from openpyxl.utils import get_column_letter
 

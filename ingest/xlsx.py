@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from zhidao.errors import file_damaged, no_form_found
-from zhidao.model import Item, SourceFile
+from zhidao.model import Item, ReadOptions, SourceFile
 
 from .forms import page_to_items, seen_labels
 from .layout import Page
@@ -80,9 +80,9 @@ def pages_to_items(path: Path, source: SourceFile, pages: list[Page], extractor:
     return items
 
 
-def read(path: Path, source: SourceFile) -> list[Item]:
+def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     return pages_to_items(path, source, xlsx_to_pages(path), EXTRACTOR)
 
 
-def read_xls(path: Path, source: SourceFile) -> list[Item]:
+def read_xls(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     return pages_to_items(path, source, xls_to_pages(path), "xls/1")

@@ -101,6 +101,7 @@ class Item:
     review: tuple[str, ...]
     extractor: str
     extra: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, str] = field(default_factory=dict)  # scan preprocessing, for the audit trail
 
     @property
     def item_id(self) -> str:
@@ -110,6 +111,13 @@ class Item:
     def get(self, name: str) -> Scalar:
         v = self.values.get(name)
         return None if v is None else v.value
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How readers read: the OCR engine for scans (a key of zhidao.ingest.engines.ENGINES)."""
+
+    ocr_engine: str = "rapidocr"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,136 @@
+"""Pure image operations of the scan path (OpenCV/numpy): load, orient, deskew, find the page
+in a photo and flatten it, even out the lighting. Each returns what it did, for the record."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+WORK_DPI = 200  # the resolution pages are brought to (image-only PDF pages are rendered at it)
+
+
+@dataclass(frozen=True)
+class Flattened:
+    image: np.ndarray
+    quad: tuple[tuple[float, float], ...] | None  # the page corners found in a photo, if any
+
+
+def load_images(path: Path) -> list[np.ndarray]:
+    """Every frame of an image file (multi-page TIFF included), as grayscale uint8."""
+    from PIL import Image, ImageOps, ImageSequence
+
+    with Image.open(io.BytesIO(path.read_bytes())) as img:
+        frames = []
+        for frame in ImageSequence.Iterator(img):
+            upright = ImageOps.exif_transpose(frame.convert("RGB"))
+            frames.append(cv2.cvtColor(np.asarray(upright), cv2.COLOR_RGB2GRAY))
+    return frames
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def rotate_quarter(gray: np.ndarray, degrees: int) -> np.ndarray:
+    """Rotate counter-clockwise by 0/90/180/270 degrees."""
+    k = (degrees // 90) % 4
+    return np.ascontiguousarray(np.rot90(gray, k)) if k else gray
+
+
+def even_light(gray: np.ndarray) -> np.ndarray:
+    """Divide by a blurred background estimate: shadows and gradients of a photo go white."""
+    h, w = gray.shape
+    k = max(31, (min(h, w) // 20) | 1)
+    background = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15)))
+    background = cv2.GaussianBlur(background, (k, k), 0)
+    out = cv2.divide(gray, background, scale=255)
+    return out
+
+
+def skew_angle(gray: np.ndarray, limit: float = 6.0) -> float:
+    """The small rotation (degrees, counter-clockwise positive) that makes text lines and
+    ruling lines horizontal, by maximising the variance of the row profile."""
+    h, w = gray.shape
+    scale = 800 / max(h, w)
+    small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    centre = (ink.shape[1] / 2, ink.shape[0] / 2)
+
+    def score(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rotated = cv2.warpAffine(ink, m, (ink.shape[1], ink.shape[0]), flags=cv2.INTER_NEAREST)
+        return float(np.var(rotated.sum(axis=1)))
+
+    best = max(np.arange(-limit, limit + 0.01, 0.5), key=score)
+    fine = max(np.arange(best - 0.5, best + 0.51, 0.1), key=score)
+    return round(float(fine), 2)
+
+
+def rotate_small(gray: np.ndarray, angle: float) -> np.ndarray:
+    if abs(angle) < 0.05:
+        return gray
+    h, w = gray.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def find_page(gray: np.ndarray) -> np.ndarray | None:
+    """The four corners of a sheet of paper lying on a darker background, or None when the
+    image already is the page (a scan)."""
+    h, w = gray.shape
+    scale = 600 / max(h, w)
+    small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    blur = cv2.GaussianBlur(small, (5, 5), 0)
+    _, mask = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    biggest = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(biggest) / (small.shape[0] * small.shape[1])
+    if not 0.25 < area < 0.93:
+        return None
+    quad = cv2.approxPolyDP(biggest, 0.02 * cv2.arcLength(biggest, True), True)
+    if len(quad) != 4:
+        return None
+    corners: np.ndarray = (quad.reshape(4, 2).astype(np.float32) / scale).astype(np.float32)
+    return corners
+
+
+def _order(quad: np.ndarray) -> np.ndarray:
+    s, d = quad.sum(axis=1), np.diff(quad, axis=1).ravel()
+    return np.array([quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]], np.float32)
+
+
+def flatten_photo(gray: np.ndarray) -> Flattened:
+    """A phone photo → the page alone, perspective corrected to A4 proportions, lighting evened."""
+    quad = find_page(gray)
+    if quad is None:
+        return Flattened(gray, None)
+    tl, tr, br, bl = _order(quad)
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    if height >= width:
+        out_w, out_h = 1654, 2339  # A4 at WORK_DPI
+    else:
+        out_w, out_h = 2339, 1654
+    target = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
+    m = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl]), target)
+    page = cv2.warpPerspective(gray, m, (out_w, out_h), flags=cv2.INTER_LINEAR, borderValue=255)
+    corners = tuple((float(x), float(y)) for x, y in (tl, tr, br, bl))
+    return Flattened(even_light(page), corners)
+
+
+def normalise_resolution(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """Bring a page to about WORK_DPI (A4's long side ≈ 2339 px); returns (image, scale)."""
+    long_side = max(gray.shape)
+    target = 2339
+    if 0.8 * target <= long_side <= 1.25 * target:
+        return gray, 1.0
+    scale = target / long_side
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(gray, (round(gray.shape[1] * scale), round(gray.shape[0] * scale)), interpolation=interp), scale

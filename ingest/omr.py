@@ -1,0 +1,82 @@
+"""Optical mark reading: tick boxes by the ink inside each box, and ink in a signature cell.
+
+A box is a small square outline about the height of the printed text; it is ticked when its
+interior holds ink (a tick, a cross or a filled square), whatever glyph an OCR engine would
+have read there. Confidence grows with the distance of the fill from the decision threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .ruling import BBox
+
+TICK_FILL = 0.10  # share of a box's interior that is ink when it is ticked
+SIGNED_INK = 0.006  # share of a cell's interior that is ink when something is written in it
+
+
+@dataclass(frozen=True)
+class Mark:
+    bbox: BBox
+    ticked: bool
+    confidence: float
+
+
+def _interior(bbox: BBox, shrink: float) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = bbox
+    dx, dy = (x1 - x0) * shrink, (y1 - y0) * shrink
+    return round(x0 + dx), round(y0 + dy), round(x1 - dx), round(y1 - dy)
+
+
+def ink_share(ink: np.ndarray, bbox: BBox, shrink: float = 0.08) -> float:
+    x0, y0, x1, y1 = _interior(bbox, shrink)
+    region = ink[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
+    return float(region.mean() / 255.0) if region.size else 0.0
+
+
+def find_boxes(ink: np.ndarray, cell: BBox, text_height: float) -> list[BBox]:
+    """Square outlines inside a cell, about one character high, in reading order."""
+    x0, y0, x1, y1 = (round(v) for v in _interior(cell, 0.0))
+    region = ink[y0:y1, x0:x1]
+    if region.size == 0:
+        return []
+    contours, _ = cv2.findContours(region, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    boxes: list[BBox] = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        side = (w + h) / 2
+        if not (0.45 * text_height <= side <= 1.4 * text_height and 0.75 <= w / max(h, 1) <= 1.33):
+            continue
+        approx = cv2.approxPolyDP(contour, 0.08 * cv2.arcLength(contour, True), True)
+        if len(approx) != 4 or cv2.contourArea(contour) < 0.6 * w * h:
+            continue
+        box = (float(x + x0), float(y + y0), float(x + x0 + w), float(y + y0 + h))
+        if not any(_overlaps(box, b) for b in boxes):
+            boxes.append(box)
+    return _reading_order(boxes, text_height)
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
+
+
+def _reading_order(boxes: list[BBox], text_height: float) -> list[BBox]:
+    rows: list[list[BBox]] = []
+    for box in sorted(boxes, key=lambda b: b[1]):
+        if rows and abs(rows[-1][0][1] - box[1]) < text_height * 0.6:
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return [b for row in rows for b in sorted(row, key=lambda b: b[0])]
+
+
+def read_marks(ink: np.ndarray, cell: BBox, text_height: float) -> list[Mark]:
+    marks = []
+    for box in find_boxes(ink, cell, text_height):
+        fill = ink_share(ink, box, shrink=0.22)
+        confidence = min(1.0, 0.5 + abs(fill - TICK_FILL) / TICK_FILL)
+        marks.append(Mark(box, fill >= TICK_FILL, round(confidence, 3)))
+    return marks

@@ -1,0 +1,90 @@
+"""Ruling lines → tables of cells (OpenCV morphology), for scanned pages.
+
+Horizontal and vertical strokes longer than a character are kept as ruling lines; the areas
+they enclose are the cells. Cells are grouped into rows by their top edge; a cell that spans
+several row bands gets that rowspan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class GridCell:
+    bbox: BBox
+    row: int
+    rowspan: int
+
+
+@dataclass(frozen=True)
+class Grid:
+    bbox: BBox
+    rows: tuple[tuple[GridCell, ...], ...]
+
+
+def ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark strokes as 255 on 0, robust to uneven paper."""
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, 15)
+
+
+def ruling_mask(ink: np.ndarray) -> np.ndarray:
+    h, w = ink.shape
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, w // 25), 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, h // 40))))
+    lines = cv2.bitwise_or(horizontal, vertical)
+    # close small breaks (fax dropouts, faint print) along the lines
+    lines = cv2.dilate(lines, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    return lines
+
+
+def _cells(lines: np.ndarray, min_side: int) -> list[BBox]:
+    inverse = cv2.bitwise_not(lines)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
+    h, w = lines.shape
+    out: list[BBox] = []
+    for i in range(1, n):
+        x, y, cw, ch, area = (int(v) for v in stats[i])
+        touches = x == 0 or y == 0 or x + cw >= w or y + ch >= h
+        if touches or cw < min_side or ch < min_side or area < 0.6 * cw * ch or cw * ch > 0.5 * w * h:
+            continue
+        out.append((float(x), float(y), float(x + cw), float(y + ch)))
+    return out
+
+
+def _rows(cells: list[BBox], tolerance: float) -> tuple[tuple[GridCell, ...], ...]:
+    tops: list[float] = []
+    for top in sorted(c[1] for c in cells):
+        if not tops or top - tops[-1] > tolerance:
+            tops.append(top)
+    bands = [(t, min((c[3] for c in cells if abs(c[1] - t) <= tolerance), default=t)) for t in tops]
+    rows: list[list[GridCell]] = [[] for _ in tops]
+    for cell in cells:
+        r = min(range(len(tops)), key=lambda i: abs(tops[i] - cell[1]))
+        span = sum(1 for t, _ in bands if cell[1] - tolerance <= t < cell[3] - tolerance)
+        rows[r].append(GridCell(cell, r, max(1, span)))
+    return tuple(tuple(sorted(row, key=lambda c: c.bbox[0])) for row in rows if row)
+
+
+def page_grids(gray: np.ndarray) -> tuple[list[Grid], np.ndarray]:
+    """The tables on a page (top to bottom) and the ruling-line mask (to remove from ink)."""
+    lines = ruling_mask(ink_mask(gray))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    grids: list[Grid] = []
+    min_side = max(12, gray.shape[0] // 150)
+    for i in range(1, n):
+        x, y, cw, ch, _ = (int(v) for v in stats[i])
+        if cw < gray.shape[1] // 5 or ch < gray.shape[0] // 30:
+            continue  # an underline or a stray stroke, not a table
+        table_lines = np.where(labels[y : y + ch, x : x + cw] == i, 255, 0).astype(np.uint8)
+        padded = cv2.copyMakeBorder(table_lines, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
+        cells = [(c[0] + x - 2, c[1] + y - 2, c[2] + x - 2, c[3] + y - 2) for c in _cells(padded, min_side)]
+        if len(cells) >= 2:
+            grids.append(Grid((float(x), float(y), float(x + cw), float(y + ch)), _rows(cells, min_side * 0.8)))
+    grids.sort(key=lambda g: g.bbox[1])
+    return grids, lines
