@@ -80,3 +80,32 @@ def read_marks(ink: np.ndarray, cell: BBox, text_height: float) -> list[Mark]:
         confidence = min(1.0, 0.5 + abs(fill - TICK_FILL) / TICK_FILL)
         marks.append(Mark(box, fill >= TICK_FILL, round(confidence, 3)))
     return marks
+
+
+def read_paren_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list[str]) -> list[Mark] | None:
+    """Ticks written between parentheses after each duty name ('建好党的组织（√）'), read by the
+    ink between the end of the name and the next name (or the end of the line). The name's
+    place on the line comes from its share of the line's characters. Returns one mark per name
+    in ``names`` order, or None unless every name was found."""
+    shares: dict[str, tuple[float, BBox]] = {}
+    for text, box in lines:
+        if not text:
+            continue
+        width = (box[2] - box[0]) / len(text)
+        found = sorted((text.find(name), name) for name in names if name in text)
+        for k, (start, name) in enumerate(found):
+            end = found[k + 1][0] if k + 1 < len(found) else len(text)
+            region = (box[0] + (start + len(name)) * width, box[1], box[0] + end * width, box[3])
+            if region[2] - region[0] > width * 0.8:
+                shares[name] = (ink_share(ink, region, shrink=0.1), region)
+    if len(shares) != len(names):
+        return None
+    values = sorted(share for share, _ in shares.values())
+    baseline = values[0]
+    threshold = baseline + max(0.03, baseline * 0.6)
+    marks = []
+    for name in names:
+        share, region = shares[name]
+        margin = abs(share - threshold) / max(threshold, 1e-6)
+        marks.append(Mark(region, share > threshold, round(min(1.0, 0.5 + margin), 3)))
+    return marks

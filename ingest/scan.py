@@ -12,6 +12,7 @@ The form interpreter then finds the fields by label, exactly as for Word or PDF 
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -21,13 +22,16 @@ from zhidao.errors import file_damaged
 from zhidao.model import ErrorInfo, Item, Location, ReadOptions, SourceFile
 
 from . import imaging, omr
+from .duties import DUTY_NAMES
 from .engines import OcrEngine, TextLine, load_engine
+from .labels import RECORD_LABELS, RECORD_MATCHER
 from .layout import Cell, Line, Page, Table
 from .ruling import Grid, ink_mask, page_grids
 from .stack import stack_to_items
 
 EXTRACTOR = "scan/1"
 UPRIGHT_ENOUGH = 0.85
+NOISE_BELOW = 0.5
 
 
 def orient(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, int]:
@@ -58,19 +62,29 @@ def prepare(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, dict[str, 
 
 def _join(lines: list[TextLine], text_height: float) -> str:
     """Lines inside one cell in reading order: same visual line joined by a space."""
-    rows: list[list[TextLine]] = []
-    for line in sorted(lines, key=lambda t: (t.bbox[1] + t.bbox[3]) / 2):
-        centre = (line.bbox[1] + line.bbox[3]) / 2
-        if rows and abs((rows[-1][0].bbox[1] + rows[-1][0].bbox[3]) / 2 - centre) < text_height * 0.5:
-            rows[-1].append(line)
-        else:
-            rows.append([line])
+    rows = _visual_rows(lines, text_height)
     return "\n".join(" ".join(t.text for t in sorted(row, key=lambda t: t.bbox[0])) for row in rows)
 
 
 def _inside(line: TextLine, box: tuple[float, float, float, float]) -> bool:
     x, y = (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+_DUTY_NAMES = list(DUTY_NAMES)  # in the order of their codes D1..D6
+
+
+def _marks(ink: np.ndarray, cell: tuple[float, float, float, float], texts: list[TextLine],
+           text_height: float) -> list[omr.Mark]:
+    """Tick boxes drawn as squares; failing that, ticks between parentheses after the names."""
+    marks = omr.read_marks(ink, cell, text_height)
+    joined = "".join(t.text for t in texts)
+    if len(marks) != len(_DUTY_NAMES) and ("（" in joined or "(" in joined) \
+            and sum(name in joined for name in _DUTY_NAMES) >= len(_DUTY_NAMES) - 1:
+        parens = omr.read_paren_marks(ink, [(t.text, t.bbox) for t in texts], _DUTY_NAMES)
+        if parens is not None:
+            return parens
+    return marks
 
 
 def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, index: int,
@@ -84,7 +98,7 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
             mine = [i for i, line in enumerate(lines) if i not in used and _inside(line, gc.bbox)]
             used.update(mine)
             texts = [lines[i] for i in mine]
-            marks = omr.read_marks(ink, gc.bbox, text_height)
+            marks = _marks(ink, gc.bbox, texts, text_height)
             cells.append(Cell(
                 _join(texts, text_height),
                 Location(number, bbox=gc.bbox, cell=f"table {index} row {r + 1} col {c + 1}"),
@@ -97,8 +111,12 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
     return Table(tuple(rows)), [line for i, line in enumerate(lines) if i not in used]
 
 
-def _free_lines(lines: list[TextLine], number: int, text_height: float) -> list[tuple[float, Line]]:
-    """Text outside the tables, one Line per visual line."""
+def _noise(line: TextLine) -> bool:
+    """A speck read as one improbable character."""
+    return len(line.text.strip()) <= 1 and line.confidence < NOISE_BELOW
+
+
+def _visual_rows(lines: list[TextLine], text_height: float) -> list[list[TextLine]]:
     rows: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda t: (t.bbox[1] + t.bbox[3]) / 2):
         centre = (line.bbox[1] + line.bbox[3]) / 2
@@ -106,6 +124,57 @@ def _free_lines(lines: list[TextLine], number: int, text_height: float) -> list[
             rows[-1].append(line)
         else:
             rows.append([line])
+    return rows
+
+
+_TAIL_MAX = 3  # characters: a fragment this short under a line is that line's wrapped end
+_SYNONYMS = sorted({s for syns in RECORD_LABELS.values() for s in syns}, key=len, reverse=True)
+
+
+def _attach(target: TextLine, fragment: TextLine) -> TextLine:
+    """Put a wrapped fragment back: a label's tail after its head ('派出单' + '位：' →
+    '派出单位：'), anything else at the end of the text above it ('有限公' + '司')."""
+    tail = fragment.text.strip().rstrip(":：")
+    for label in _SYNONYMS:
+        head = label[: len(label) - len(tail)]
+        if tail and label.endswith(tail) and len(label) > len(tail) and head in target.text \
+                and label not in target.text:
+            return replace(target, text=target.text.replace(head, label + "：", 1))
+    return replace(target, text=target.text + fragment.text.strip())
+
+
+def _is_tail(text: str) -> bool:
+    """Short, and neither a label of its own ('月份：') nor the head of one ('驻企单')."""
+    core = text.strip().rstrip(":：")
+    if not core or len(core) > _TAIL_MAX or RECORD_MATCHER.match(core) is not None:
+        return False
+    return not any(label.startswith(core) for label in _SYNONYMS)
+
+
+def _unwrap(rows: list[list[TextLine]], text_height: float) -> list[list[TextLine]]:
+    """Borderless header tables wrap long labels and values onto a second line; join them."""
+    out: list[list[TextLine]] = []
+    for row in rows:
+        above = out[-1] if out else []
+        gap = min((t.bbox[1] for t in row), default=0) - max((t.bbox[3] for t in above), default=-1e9)
+        rest = []
+        for fragment in row:
+            if gap < text_height and _is_tail(fragment.text):
+                overlaps = [(min(t.bbox[2], fragment.bbox[2]) - max(t.bbox[0], fragment.bbox[0]), i)
+                            for i, t in enumerate(above)]
+                best = max(overlaps, default=(0.0, -1))
+                if best[0] > 0:
+                    above[best[1]] = _attach(above[best[1]], fragment)
+                    continue
+            rest.append(fragment)
+        if rest:
+            out.append(rest)
+    return out
+
+
+def _free_lines(lines: list[TextLine], number: int, text_height: float) -> list[tuple[float, Line]]:
+    """Text outside the tables, one Line per visual line, wrapped fragments put back."""
+    rows = _unwrap(_visual_rows(lines, text_height), text_height)
     out: list[tuple[float, Line]] = []
     for row in rows:
         row.sort(key=lambda t: t.bbox[0])
@@ -122,7 +191,7 @@ def image_to_page(image: np.ndarray, number: int, engine: OcrEngine) -> tuple[Pa
     gray, steps = prepare(imaging.to_gray(image), engine)
     grids, ruling = page_grids(gray)
     ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
-    lines = engine.read_lines(gray)
+    lines = [t for t in engine.read_lines(gray) if not _noise(t)]
     text_height = statistics.median([t.bbox[3] - t.bbox[1] for t in lines]) if lines else 30.0
     blocks: list[tuple[float, Line | Table]] = []
     for i, grid in enumerate(grids, start=1):
