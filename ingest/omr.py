@@ -56,7 +56,18 @@ def find_boxes(ink: np.ndarray, cell: BBox, text_height: float) -> list[BBox]:
         box = (float(x + x0), float(y + y0), float(x + x0 + w), float(y + y0 + h))
         if not any(_overlaps(box, b) for b in boxes):
             boxes.append(box)
-    return _reading_order(boxes, text_height)
+    return _reading_order(_aligned(boxes, text_height), text_height)
+
+
+def _aligned(boxes: list[BBox], text_height: float) -> list[BBox]:
+    """Boxes printed in rows line up in columns; over several rows, a square that lines up with
+    no other is a character (口, 日 …), not a box."""
+    tops = {round(b[1] / (text_height * 0.6)) for b in boxes}
+    if len(tops) < 2:
+        return boxes
+    tolerance = text_height * 0.3
+    return [b for b in boxes if any(o is not b and abs(o[0] - b[0]) <= tolerance and abs(o[1] - b[1]) > tolerance
+                                    for o in boxes)]
 
 
 def _overlaps(a: BBox, b: BBox) -> bool:
@@ -94,8 +105,12 @@ def read_paren_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list
         width = (box[2] - box[0]) / len(text)
         found = sorted((text.find(name), name) for name in names if name in text)
         for k, (start, name) in enumerate(found):
-            end = found[k + 1][0] if k + 1 < len(found) else len(text)
-            region = (box[0] + (start + len(name)) * width, box[1], box[0] + end * width, box[3])
+            # '（ √ ）' takes about three characters after the name, whatever OCR made of it
+            left = box[0] + (start + len(name)) * width
+            right = left + 3 * width
+            if k + 1 < len(found):
+                right = min(right, box[0] + found[k + 1][0] * width)
+            region = (left, box[1], right, box[3])
             if region[2] - region[0] > width * 0.8:
                 shares[name] = (ink_share(ink, region, shrink=0.1), region)
     if len(shares) != len(names):

@@ -11,6 +11,7 @@ The form interpreter then finds the fields by label, exactly as for Word or PDF 
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import replace
 from pathlib import Path
@@ -87,9 +88,35 @@ def _marks(ink: np.ndarray, cell: tuple[float, float, float, float], texts: list
     return marks
 
 
+_RULE_GLYPHS = "丨|｜·"
+
+
+def _split_across(lines: list[TextLine], grid: Grid) -> list[TextLine]:
+    """A detected line that runs across a cell border (text close to a vertical rule) is cut
+    at the border, its characters shared out by position; the rule read as 丨 is dropped."""
+    out: list[TextLine] = []
+    for line in lines:
+        y = (line.bbox[1] + line.bbox[3]) / 2
+        row = next((r for r in grid.rows if any(c.bbox[1] <= y <= c.bbox[3] for c in r)), None)
+        text = line.text
+        width = (line.bbox[2] - line.bbox[0]) / max(1, len(text))
+        cuts = [c.bbox[0] for c in (row or ()) if line.bbox[0] + width < c.bbox[0] < line.bbox[2] - width]
+        if not cuts:
+            out.append(line)
+            continue
+        edges = [line.bbox[0], *cuts, line.bbox[2]]
+        for left, right in zip(edges, edges[1:], strict=False):
+            i0, i1 = round((left - line.bbox[0]) / width), round((right - line.bbox[0]) / width)
+            part = text[i0:i1].strip(_RULE_GLYPHS + " ")
+            if part:
+                out.append(TextLine(part, (left, line.bbox[1], right, line.bbox[3]), line.confidence))
+    return out
+
+
 def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, index: int,
            text_height: float) -> tuple[Table, list[TextLine]]:
     """A grid's cells filled with their text lines and ink; returns the lines left over."""
+    lines = _split_across(lines, grid)
     rows = []
     used: set[int] = set()
     for r, row in enumerate(grid.rows):
@@ -109,6 +136,14 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
             ))
         rows.append(tuple(cells))
     return Table(tuple(rows)), [line for i, line in enumerate(lines) if i not in used]
+
+
+_END_STOP = re.compile(r"(?<=[\u4e00-\u9fff”）])[°·oO](?=\s|$)")
+
+
+def _tidy(text: str) -> str:
+    """Punctuation OCR engines misread on Chinese text: a full stop read as ° or ·, 、 as 丶."""
+    return _END_STOP.sub("。", text.replace("丶", "、"))
 
 
 def _noise(line: TextLine) -> bool:
@@ -152,24 +187,26 @@ def _is_tail(text: str) -> bool:
 
 
 def _unwrap(rows: list[list[TextLine]], text_height: float) -> list[list[TextLine]]:
-    """Borderless header tables wrap long labels and values onto a second line; join them."""
+    """Borderless header tables wrap long labels and values onto a second line: a row made only
+    of such short tails is put back into the row above it."""
     out: list[list[TextLine]] = []
     for row in rows:
         above = out[-1] if out else []
-        gap = min((t.bbox[1] for t in row), default=0) - max((t.bbox[3] for t in above), default=-1e9)
-        rest = []
-        for fragment in row:
-            if gap < text_height and _is_tail(fragment.text):
-                overlaps = [(min(t.bbox[2], fragment.bbox[2]) - max(t.bbox[0], fragment.bbox[0]), i)
-                            for i, t in enumerate(above)]
-                best = max(overlaps, default=(0.0, -1))
-                if best[0] > 0:
-                    above[best[1]] = _attach(above[best[1]], fragment)
-                    continue
-            rest.append(fragment)
-        if rest:
-            out.append(rest)
+        gap = min(t.bbox[1] for t in row) - max((t.bbox[3] for t in above), default=-1e9)
+        targets = [_under(fragment, above) for fragment in row]
+        if gap < text_height and all(_is_tail(f.text) for f in row) and all(t >= 0 for t in targets):
+            for fragment, target in zip(row, targets, strict=True):
+                above[target] = _attach(above[target], fragment)
+        else:
+            out.append(row)
     return out
+
+
+def _under(fragment: TextLine, above: list[TextLine]) -> int:
+    """Index of the line above that a fragment stands under, or -1."""
+    overlaps = [(min(t.bbox[2], fragment.bbox[2]) - max(t.bbox[0], fragment.bbox[0]), i) for i, t in enumerate(above)]
+    best = max(overlaps, default=(0.0, -1))
+    return best[1] if best[0] > 0 else -1
 
 
 def _free_lines(lines: list[TextLine], number: int, text_height: float) -> list[tuple[float, Line]]:
@@ -191,7 +228,7 @@ def image_to_page(image: np.ndarray, number: int, engine: OcrEngine) -> tuple[Pa
     gray, steps = prepare(imaging.to_gray(image), engine)
     grids, ruling = page_grids(gray)
     ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
-    lines = [t for t in engine.read_lines(gray) if not _noise(t)]
+    lines = [replace(t, text=_tidy(t.text)) for t in engine.read_lines(gray) if not _noise(t)]
     text_height = statistics.median([t.bbox[3] - t.bbox[1] for t in lines]) if lines else 30.0
     blocks: list[tuple[float, Line | Table]] = []
     for i, grid in enumerate(grids, start=1):
