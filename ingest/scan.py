@@ -11,6 +11,7 @@ The form interpreter then finds the fields by label, exactly as for Word or PDF 
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from dataclasses import replace
@@ -105,7 +106,7 @@ def _split_across(lines: list[TextLine], grid: Grid) -> list[TextLine]:
             out.append(line)
             continue
         edges = [line.bbox[0], *cuts, line.bbox[2]]
-        for left, right in zip(edges, edges[1:], strict=False):
+        for left, right in itertools.pairwise(edges):
             i0, i1 = round((left - line.bbox[0]) / width), round((right - line.bbox[0]) / width)
             part = text[i0:i1].strip(_RULE_GLYPHS + " ")
             if part:
