@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from zhidao.ingest import read_path, walk_inbox
-from zhidao.model import FileOutcome
+from zhidao.model import FileOutcome, ReadOptions
 
 
 def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
@@ -20,6 +20,6 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[Path, str]]:
             yield path, given
 
 
-def extract(paths: Iterable[str]) -> Iterator[FileOutcome]:
+def extract(paths: Iterable[str], options: ReadOptions | None = None) -> Iterator[FileOutcome]:
     for path, display in expand(paths):
-        yield read_path(path, display)
+        yield read_path(path, display, options)

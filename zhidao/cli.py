@@ -18,6 +18,7 @@ import click
 
 from zhidao import __version__
 from zhidao.errors import BAD_OPTION, ConfigError, InputError, LedgerError, ZhidaoError
+from zhidao.ingest.engines import DEFAULT_ENGINE, ENGINES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,16 +70,22 @@ def main() -> None:
     """zhidao — 非公企业党建工作指导员工作记录：读取、核查、生成季度交流会材料。"""
 
 
+_ocr_option = click.option("--ocr-engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE,
+                           show_default=True, help="扫描件文字识别引擎")
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@_ocr_option
 @handle_errors
-def extract(paths: tuple[str, ...], fmt: str) -> None:
+def extract(paths: tuple[str, ...], fmt: str, ocr_engine: str) -> None:
     """Read forms and print one JSON line per record (or an error line per bad file)."""
+    from zhidao.model import ReadOptions
     from zhidao.pipeline.extract import extract as run_extract
     from zhidao.reports.jsonl import outcome_to_dicts, write_lines
 
-    outcomes = run_extract(paths)
+    outcomes = run_extract(paths, ReadOptions(ocr_engine=ocr_engine))
     if fmt == "jsonl":
         for outcome in outcomes:
             write_lines(outcome_to_dicts(outcome), sys.stdout)
@@ -109,9 +116,10 @@ def _run_options(func: F) -> F:
 @main.command()
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_run_options
+@_ocr_option
 @handle_errors
 def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
-        db: Path) -> None:
+        db: Path, ocr_engine: str) -> None:
     """Process a folder of collected files and write the quarter's outputs into OUT."""
     from zhidao.context import Quarter, RunContext
     from zhidao.pipeline.run import run as run_pipeline
@@ -119,6 +127,7 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
     ctx = RunContext(
         inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
         as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
+        ocr_engine=ocr_engine,
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())

@@ -67,6 +67,7 @@ class RunContext:
     as_of: dt.date
     received: dt.date | None = None
     profile: Profile = field(default_factory=Profile)
+    ocr_engine: str = "rapidocr"
 
     @property
     def dispatch_start(self) -> str:

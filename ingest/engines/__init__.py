@@ -11,9 +11,10 @@ import functools
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
+if TYPE_CHECKING:  # numpy stays out of `zhidao --help`, which lists the engines
+    import numpy as np
 
 BBox = tuple[float, float, float, float]  # x0, y0, x1, y1 in page pixels
 
