@@ -76,7 +76,16 @@ class LabelMatcher:
         for syn, key in self._by_length:
             if len(syn) >= 2 and t.startswith(syn) and len(t) <= len(syn) + 4:
                 return key
-        return None
+        return self._one_off(t)
+
+    def _one_off(self, t: str) -> str | None:
+        """A label of four or more characters with one of them misread ('敌行职责'), when that
+        points to a single field."""
+        if len(t) < 4:
+            return None
+        keys = {key for syn, key in self._by_length
+                if len(syn) == len(t) and sum(a != b for a, b in zip(syn, t, strict=True)) == 1}
+        return keys.pop() if len(keys) == 1 else None
 
     def split_inline(self, text: str) -> list[tuple[str, str, str]]:
         """'单位：县审计局　驻企时间：2026年3月26日' → [(unit, '单位', '县审计局'), (visit_date, …)]."""

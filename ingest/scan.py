@@ -224,12 +224,20 @@ def _free_lines(lines: list[TextLine], number: int, text_height: float) -> list[
     return out
 
 
+def _free_bands(grids: list[Grid], shape: tuple[int, ...]) -> list[tuple[float, float, float, float]]:
+    """The page outside its tables, as full-width bands (header lines, footers)."""
+    h, w = float(shape[0]), float(shape[1])
+    edges = [0.0] + [v for g in grids for v in (g.bbox[1], g.bbox[3])] + [h]
+    return [(0.0, top, w, bottom) for top, bottom in zip(edges[::2], edges[1::2], strict=True) if bottom - top > 20]
+
+
 def image_to_page(image: np.ndarray, number: int, engine: OcrEngine) -> tuple[Page, dict[str, str]]:
     """One scanned page → the layout model, and the preprocessing steps taken."""
     gray, steps = prepare(imaging.to_gray(image), engine)
     grids, ruling = page_grids(gray)
     ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
-    lines = [replace(t, text=_tidy(t.text)) for t in engine.read_lines(gray) if not _noise(t)]
+    regions = [c.bbox for g in grids for row in g.rows for c in row] + _free_bands(grids, gray.shape)
+    lines = [replace(t, text=_tidy(t.text)) for t in engine.read_lines(gray, regions=regions) if not _noise(t)]
     text_height = statistics.median([t.bbox[3] - t.bbox[1] for t in lines]) if lines else 30.0
     blocks: list[tuple[float, Line | Table]] = []
     for i, grid in enumerate(grids, start=1):

@@ -39,9 +39,11 @@ class OcrEngine(Protocol):
     def read_page(self, image: np.ndarray) -> list[TextLine]:
         """The engine's own whole-page run (the benchmark baseline)."""
 
-    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = ()) -> list[TextLine]:
+    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = (),
+                   regions: Sequence[BBox] | None = None) -> list[TextLine]:
         """Every text line of an upright grayscale page, skipping lines whose centre lies in one
-        of the ``skip`` regions (cells whose content is read by ink, not by OCR)."""
+        of the ``skip`` regions. ``regions`` (table cells, free-text bands) tells an engine
+        where the text is; an engine with its own detector may ignore it."""
 
     def upright_score(self, image: np.ndarray) -> float:
         """How plausible it is that the page is upright (higher is better), cheaply."""

@@ -38,7 +38,8 @@ class RapidEngine:
         scaled: np.ndarray = (np.asarray(boxes, np.float32) / scale).astype(np.float32)
         return scaled
 
-    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = ()) -> list[TextLine]:
+    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = (),
+                   regions: Sequence[BBox] | None = None) -> list[TextLine]:
         boxes = [b for b in self._detect(image) if not centre_in(_bbox(b), skip)]
         if not boxes:
             return []

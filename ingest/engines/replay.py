@@ -40,8 +40,9 @@ class RecordingEngine:
         self.calls.append({"call": "read_page", "lines": _lines_to_json(lines)})
         return lines
 
-    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = ()) -> list[TextLine]:
-        lines = self.inner.read_lines(image, skip)
+    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = (),
+                   regions: Sequence[BBox] | None = None) -> list[TextLine]:
+        lines = self.inner.read_lines(image, skip, regions)
         self.calls.append({"call": "read_lines", "lines": _lines_to_json(lines)})
         return lines
 
@@ -71,7 +72,8 @@ class ReplayEngine:
     def read_page(self, image: np.ndarray) -> list[TextLine]:
         return _lines_from_json(self._next("read_page")["lines"])
 
-    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = ()) -> list[TextLine]:
+    def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = (),
+                   regions: Sequence[BBox] | None = None) -> list[TextLine]:
         return _lines_from_json(self._next("read_lines")["lines"])
 
     def upright_score(self, image: np.ndarray) -> float:
