@@ -20,9 +20,11 @@ from .labels import RECORD_MATCHER, LabelMatcher
 from .layout import Cell, Line, Page, Table
 
 DUTY_CODES = tuple(sorted(DUTY_NAMES.values()))
+LOST_VALUE_CONFIDENCE = 0.3
 REVIEW_BELOW = 0.80  # a value read with less confidence than this is named in `review`
 _LABEL_MAX_LEN = 14
 _COLON_VALUE = re.compile(r"[:：]\s*\S")
+_PERSON_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,6}")  # 李明, 阿依·买买提
 
 
 SIGNED_INK = 0.006  # share of a scanned cell's interior that is ink when something is written there
@@ -81,6 +83,9 @@ def _kv_rows(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...]) -> Field
                         out.setdefault(k, v)
                 continue
             value = _right_of(matcher, rows, r, c) or _below(matcher, rows, r, c)
+            if value is None and cell.ink is not None:
+                # a scanned label whose value cell was not found: say so, do not leave it out
+                value = Found("", cell.location, LOST_VALUE_CONFIDENCE)
             if value is not None:
                 out.setdefault(key, value)
     return out
@@ -204,6 +209,7 @@ def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | Non
     sure = True
     if key == "instructor":
         scalar = clean_name(raw)
+        sure = scalar is None or bool(_PERSON_NAME.fullmatch(scalar))
     elif key in ("visit_date", "report_date"):
         scalar, sure = parse_date(raw, year)
     elif key == "duties":

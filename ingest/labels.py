@@ -55,6 +55,18 @@ def norm_label(text: str) -> str:
     return _PAREN.sub("", t)
 
 
+# Words whose last characters are a short label but which name something else: '填报时间：'
+# is not '时间：'. (OCR runs a value into the next label, so a label after a CJK character is
+# otherwise taken: '…有限公司月份：' is 月份.)
+OTHER_WORDS = ("填报时间", "填报日期", "填报单位", "出生日期", "出生年月", "入党时间", "入党日期", "会议时间",
+               "参加工作时间", "任职时间", "办公电话")
+
+
+def _tail_of_other_word(text: str, start: int, label: str) -> bool:
+    return any(word.endswith(label) and text[max(0, start - len(word) + len(label)) : start] == word[: -len(label)]
+               for word in OTHER_WORDS if len(word) > len(label))
+
+
 class LabelMatcher:
     """Map label text to a field key, exactly or by a synonym prefix ('存在问题及建议')."""
 
@@ -63,9 +75,8 @@ class LabelMatcher:
         self._exact = dict(pairs)
         self._by_length = sorted(pairs, key=lambda p: -len(p[0]))
         alternatives = "|".join(re.escape(s) for s, _ in self._by_length)
-        # 'label：value' inside a line of text; the colon is what makes it a label, and it must
-        # not be the tail of a longer word ('填报时间：' is not '时间：').
-        self._inline = re.compile(rf"(?<![\u4e00-\u9fff])({alternatives})\s*[:：]")
+        # 'label：value' inside a line of text; the colon is what makes it a label
+        self._inline = re.compile(rf"({alternatives})\s*[:：]")
 
     def match(self, text: str) -> str | None:
         t = norm_label(text)
@@ -89,7 +100,7 @@ class LabelMatcher:
 
     def split_inline(self, text: str) -> list[tuple[str, str, str]]:
         """'单位：县审计局　驻企时间：2026年3月26日' → [(unit, '单位', '县审计局'), (visit_date, …)]."""
-        found = list(self._inline.finditer(text))
+        found = [m for m in self._inline.finditer(text) if not _tail_of_other_word(text, m.start(), m.group(1))]
         out: list[tuple[str, str, str]] = []
         for i, m in enumerate(found):
             end = found[i + 1].start() if i + 1 < len(found) else len(text)

@@ -124,3 +124,21 @@ def read_paren_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list
         margin = abs(share - threshold) / max(threshold, 1e-6)
         marks.append(Mark(region, share > threshold, round(min(1.0, 0.5 + margin), 3)))
     return marks
+
+
+def unread_ink(ink: np.ndarray, cell: BBox, text_boxes: list[BBox], text_height: float) -> bool:
+    """Whether the cell holds ink that no text line covers — a line or a mark the OCR engine
+    did not see — bigger than a speck of dust."""
+    x0, y0, x1, y1 = _interior(cell, 0.0)
+    x0, y0 = x0 + 4, y0 + 4
+    region = ink[max(0, y0) : max(0, y1 - 4), max(0, x0) : max(0, x1 - 4)].copy()
+    if region.size == 0:
+        return False
+    pad = text_height * 0.25
+    for bx0, by0, bx1, by1 in text_boxes:
+        region[max(0, round(by0 - pad - y0)) : max(0, round(by1 + pad - y0)),
+               max(0, round(bx0 - pad - x0)) : max(0, round(bx1 + pad - x0))] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
+    least = max(12.0, (text_height * 0.18) ** 2)
+    return any(stats[i, cv2.CC_STAT_AREA] >= least and min(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT])
+               >= text_height * 0.15 for i in range(1, n))

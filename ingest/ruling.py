@@ -33,16 +33,44 @@ def ink_mask(gray: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, 15)
 
 
-def ruling_mask(ink: np.ndarray) -> np.ndarray:
+def ruling_mask(ink: np.ndarray, bilevel: bool = False) -> np.ndarray:
     h, w = ink.shape
-    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, w // 25), 1)))
-    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, h // 40))))
-    # lengthen each line a little along itself: it closes breaks (fax dropouts, faint print)
-    # and the gap where a line stops short of the border it should meet
     reach = max(9, w // 120) | 1
+    # on a fax, bridge the short breaks its dropped scan lines leave in vertical rules (on a
+    # grey scan this would join text strokes above each other into false rules)
+    along_y = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 9))) \
+        if bilevel else ink
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN,
+                                  cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, w // 25), 1)))
+    vertical = cv2.morphologyEx(along_y, cv2.MORPH_OPEN,
+                                cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, h // 40))))
+    horizontal = _drop_streaks(horizontal, vertical, reach)
+    # lengthen each line a little along itself: it closes the gap where a line stops short of
+    # the border it should meet
     horizontal = cv2.dilate(horizontal, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 3)))
     vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * reach + 1)))
     return cv2.bitwise_or(horizontal, vertical)
+
+
+def _drop_streaks(horizontal: np.ndarray, vertical: np.ndarray, reach: int) -> np.ndarray:
+    """A ruling line ends where it meets a vertical rule; a horizontal stroke whose two ends
+    meet none is a streak (a fax line, a scanner scratch), not part of a table."""
+    near_vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (4 * reach + 1, 2 * reach + 1)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, w, h, _ = (int(v) for v in stats[i])
+        ys = slice(y, y + h)
+        left = near_vertical[ys, x : x + reach].any()
+        right = near_vertical[ys, max(x, x + w - reach) : x + w].any()
+        keep[i] = left or right
+    return np.where(keep[labels], 255, 0).astype(np.uint8)
+
+
+def is_bilevel(gray: np.ndarray) -> bool:
+    """A fax or a thresholded scan: (nearly) every pixel black or white."""
+    sample = gray[::4, ::4]
+    return float(((sample < 30) | (sample > 225)).mean()) > 0.985
 
 
 def _cells(lines: np.ndarray, min_side: int) -> list[BBox]:
@@ -73,9 +101,10 @@ def _rows(cells: list[BBox], tolerance: float) -> tuple[tuple[GridCell, ...], ..
     return tuple(tuple(sorted(row, key=lambda c: c.bbox[0])) for row in rows if row)
 
 
-def page_grids(gray: np.ndarray) -> tuple[list[Grid], np.ndarray]:
-    """The tables on a page (top to bottom) and the ruling-line mask (to remove from ink)."""
-    lines = ruling_mask(ink_mask(gray))
+def page_grids(gray: np.ndarray, bilevel: bool = False) -> tuple[list[Grid], np.ndarray]:
+    """The tables on a page (top to bottom) and the ruling-line mask (to remove from ink).
+    ``bilevel``: the page came as black and white only (a fax), whose rules have breaks."""
+    lines = ruling_mask(ink_mask(gray), bilevel=bilevel)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     grids: list[Grid] = []
     min_side = max(12, gray.shape[0] // 150)

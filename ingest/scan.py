@@ -28,12 +28,13 @@ from .duties import DUTY_NAMES
 from .engines import OcrEngine, TextLine, load_engine
 from .labels import RECORD_LABELS, RECORD_MATCHER
 from .layout import Cell, Line, Page, Table
-from .ruling import Grid, ink_mask, page_grids
+from .ruling import Grid, ink_mask, is_bilevel, page_grids
 from .stack import stack_to_items
 
 EXTRACTOR = "scan/1"
 UPRIGHT_ENOUGH = 0.85
 NOISE_BELOW = 0.5
+UNREAD_INK_CONFIDENCE = 0.6  # a cell with ink that no text line covers: something was not read
 
 
 def orient(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, int]:
@@ -55,6 +56,9 @@ def prepare(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, dict[str, 
     page, scale = imaging.normalise_resolution(flat.image)
     if scale != 1.0:
         steps["scale"] = f"{scale:.3f}"
+    page, speckled = imaging.despeckle(page)
+    if speckled:
+        steps["despeckle"] = f"median3 ({speckled:.1f} dots per 1000 px)"
     page, turned = orient(page, engine)
     steps["orientation"] = str(turned)
     angle = imaging.skew_angle(page)
@@ -127,10 +131,13 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
             used.update(mine)
             texts = [lines[i] for i in mine]
             marks = _marks(ink, gc.bbox, texts, text_height)
+            confidence = min((t.confidence for t in texts), default=1.0)
+            if omr.unread_ink(ink, gc.bbox, [t.bbox for t in texts] + [m.bbox for m in marks], text_height):
+                confidence = min(confidence, UNREAD_INK_CONFIDENCE)
             cells.append(Cell(
                 _join(texts, text_height),
                 Location(number, bbox=gc.bbox, cell=f"table {index} row {r + 1} col {c + 1}"),
-                min((t.confidence for t in texts), default=1.0),
+                confidence,
                 gc.rowspan,
                 round(omr.ink_share(ink, gc.bbox), 4),
                 tuple((m.ticked, m.confidence) for m in marks) if marks else None,
@@ -139,11 +146,14 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
     return Table(tuple(rows)), [line for i, line in enumerate(lines) if i not in used]
 
 
-_END_STOP = re.compile(r"(?<=[\u4e00-\u9fff”）])[°·oO](?=\s|$)")
+_END_STOP = re.compile(r"(?<=[\u4e00-\u9fff”）])[°·](?=\s|$)")
+_SENTENCE = re.compile(r"[\u4e00-\u9fff]{6}")
 
 
 def _tidy(text: str) -> str:
-    """Punctuation OCR engines misread on Chinese text: a full stop read as ° or ·, 、 as 丶."""
+    """Punctuation OCR engines misread on Chinese sentences: a full stop read as ° or ·, 、 as 丶."""
+    if not _SENTENCE.search(text):
+        return text
     return _END_STOP.sub("。", text.replace("丶", "、"))
 
 
@@ -233,8 +243,12 @@ def _free_bands(grids: list[Grid], shape: tuple[int, ...]) -> list[tuple[float, 
 
 def image_to_page(image: np.ndarray, number: int, engine: OcrEngine) -> tuple[Page, dict[str, str]]:
     """One scanned page → the layout model, and the preprocessing steps taken."""
-    gray, steps = prepare(imaging.to_gray(image), engine)
-    grids, ruling = page_grids(gray)
+    original = imaging.to_gray(image)
+    bilevel = is_bilevel(original)
+    gray, steps = prepare(original, engine)
+    if bilevel:
+        steps["bilevel"] = "yes"
+    grids, ruling = page_grids(gray, bilevel)
     ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
     regions = [c.bbox for g in grids for row in g.rows for c in row] + _free_bands(grids, gray.shape)
     lines = [replace(t, text=_tidy(t.text)) for t in engine.read_lines(gray, regions=regions) if not _noise(t)]
