@@ -177,3 +177,19 @@ def read_path(path: Path, display: str, options: ReadOptions | None = None) -> F
         missing = SourceFile(path, display, "", 0)
         return FileOutcome(missing, "?", (), (ErrorInfo(exc.code, exc.message, exc.remedy),))
     return read_any(source, options)
+
+
+def read_paths(paths: Sequence[tuple[Path, str]], options: ReadOptions | None = None, jobs: int = 1
+               ) -> list[FileOutcome]:
+    """Read many files, in order; with ``jobs`` > 1 in that many worker processes (each loads
+    its OCR engine once). Small batches stay in this process."""
+    if jobs <= 1 or len(paths) < 2 * jobs:
+        return [read_path(path, display, options) for path, display in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_read_one, [(path, display, options) for path, display in paths]))
+
+
+def _read_one(job: tuple[Path, str, ReadOptions | None]) -> FileOutcome:
+    return read_path(*job)

@@ -69,7 +69,15 @@ def prepare(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, dict[str, 
 def _join(lines: list[TextLine], text_height: float) -> str:
     """Lines inside one cell in reading order: same visual line joined by a space."""
     rows = _visual_rows(lines, text_height)
-    return "\n".join(" ".join(t.text for t in sorted(row, key=lambda t: t.bbox[0])) for row in rows)
+    return _tidy("\n".join("".join(_spaced(sorted(row, key=lambda t: t.bbox[0]), text_height)) for row in rows))
+
+
+def _spaced(row: list[TextLine], text_height: float) -> list[str]:
+    """Pieces of one visual line: a space only where the gap is wider than a character."""
+    out = [row[0].text]
+    for prev, line in itertools.pairwise(row):
+        out.append((" " if line.bbox[0] - prev.bbox[2] > text_height * 0.8 else "") + line.text)
+    return out
 
 
 def _inside(line: TextLine, box: tuple[float, float, float, float]) -> bool:

@@ -12,7 +12,7 @@ from zhidao.errors import ROSTER_EMPTY, ConfigError
 from zhidao.model import ReadOptions
 from zhidao.results import Ingested
 
-from . import ROSTER_READERS, read_file, read_path, source_file, walk_inbox
+from . import ROSTER_READERS, read_file, read_paths, source_file, walk_inbox
 from .frames import items_to_records, items_to_roster, items_to_values, outcomes_to_files, roster_with_derived
 
 
@@ -29,7 +29,8 @@ def ingest(ctx: RunContext, known_received: dict[str, str]) -> Ingested:
     if not roster_outcome.items:
         raise ConfigError(ROSTER_EMPTY, "名单中没有任何指导员", ctx.roster, "请检查名单文件")
     options = ReadOptions(ocr_engine=ctx.ocr_engine)
-    outcomes = [read_path(path, os.fspath(path), options) for path in walk_inbox(ctx.inbox)]
+    paths = [(path, os.fspath(path)) for path in walk_inbox(ctx.inbox)]
+    outcomes = read_paths(paths, options, ctx.jobs)
     today = (ctx.received or dt.date.today()).isoformat()
     received = {o.source.sha256: known_received.get(o.source.sha256, today) for o in outcomes}
     items = [it for o in outcomes for it in o.items if it.kind == "record"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -107,6 +108,8 @@ def _run_options(func: F) -> F:
         click.option("--as-of", "as_of", default=None, help="核查基准日 YYYY-MM-DD（默认今天）"),
         click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
                      show_default=True, help="台账数据库（SQLite 文件）"),
+        click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPU 核数",
+                     help="并行读取文件的进程数"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -119,7 +122,7 @@ def _run_options(func: F) -> F:
 @_ocr_option
 @handle_errors
 def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
-        db: Path, ocr_engine: str) -> None:
+        db: Path, jobs: int, ocr_engine: str) -> None:
     """Process a folder of collected files and write the quarter's outputs into OUT."""
     from zhidao.context import Quarter, RunContext
     from zhidao.pipeline.run import run as run_pipeline
@@ -127,7 +130,7 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
     ctx = RunContext(
         inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
         as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
-        ocr_engine=ocr_engine,
+        ocr_engine=ocr_engine, jobs=jobs,
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())
@@ -148,7 +151,7 @@ def demo(out: Path, db: Path | None) -> None:
     paths = demo_paths()
     ctx = RunContext(
         inbox=paths.inbox, roster=paths.roster, quarter=Quarter.parse(paths.quarter), out=out,
-        db=db or out / "zhidao.db", as_of=paths.as_of, received=paths.received,
+        db=db or out / "zhidao.db", as_of=paths.as_of, received=paths.received, jobs=os.cpu_count() or 1,
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())

@@ -68,6 +68,7 @@ class RunContext:
     received: dt.date | None = None
     profile: Profile = field(default_factory=Profile)
     ocr_engine: str = "rapidocr"
+    jobs: int = 1  # worker processes for reading files (OCR is the slow part)
 
     @property
     def dispatch_start(self) -> str:
