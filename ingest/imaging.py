@@ -56,10 +56,12 @@ def skew_angle(gray: np.ndarray, limit: float = 6.0) -> float:
     page's lines horizontal: from its long ruling lines when it has them, else from the row
     profile of its text."""
     h, w = gray.shape
-    scale = 1200 / max(h, w)
+    scale = 1000 / max(h, w)
     small = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-    lines = cv2.HoughLinesP(ink, 1, np.pi / 1800, threshold=150, minLineLength=small.shape[1] // 4, maxLineGap=8)
+    # long strokes only: Hough then sees ruling lines, not the strokes of every character
+    strokes = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 1)))
+    lines = cv2.HoughLinesP(strokes, 1, np.pi / 1800, threshold=150, minLineLength=small.shape[1] // 4, maxLineGap=8)
     angles, weights = [], []
     for x1, y1, x2, y2 in (lines.reshape(-1, 4) if lines is not None else []):
         angle = float(np.degrees(np.arctan2(y2 - y1, x2 - x1)))

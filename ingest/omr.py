@@ -142,3 +142,32 @@ def unread_ink(ink: np.ndarray, cell: BBox, text_boxes: list[BBox], text_height:
     least = max(12.0, (text_height * 0.18) ** 2)
     return any(stats[i, cv2.CC_STAT_AREA] >= least and min(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT])
                >= text_height * 0.15 for i in range(1, n))
+
+
+def read_box_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list[str], squares: list[BBox]
+                   ) -> list[Mark] | None:
+    """Tick boxes printed before each duty name ('■建好党的组织 □配强组织班子'): the box is the
+    square found where the character before the name stands (its place from the name's share of
+    the line), read by the ink inside it. One mark per name, or None unless all were placed."""
+    found: dict[str, Mark] = {}
+    for text, box in lines:
+        if not text:
+            continue
+        width = (box[2] - box[0]) / len(text)
+        for name in names:
+            start = text.find(name)
+            if start < 0 or name in found:
+                continue
+            left = box[0] + (start - 1) * width
+            slot = (left - width * 0.5, box[1] - width * 0.3, left + width * 1.2, box[3] + width * 0.3)
+            inside = [s for s in squares if slot[0] <= (s[0] + s[2]) / 2 <= slot[2]
+                      and slot[1] <= (s[1] + s[3]) / 2 <= slot[3]]
+            if not inside:
+                continue
+            square = min(inside, key=lambda s: abs((s[0] + s[2]) / 2 - (left + width / 2)))
+            fill = ink_share(ink, square, shrink=0.22)
+            confidence = min(1.0, 0.5 + abs(fill - TICK_FILL) / TICK_FILL)
+            found[name] = Mark(square, fill >= TICK_FILL, round(confidence, 3))
+    if len(found) != len(names):
+        return None
+    return [found[name] for name in names]

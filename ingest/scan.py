@@ -90,15 +90,18 @@ _DUTY_NAMES = list(DUTY_NAMES)  # in the order of their codes D1..D6
 
 def _marks(ink: np.ndarray, cell: tuple[float, float, float, float], texts: list[TextLine],
            text_height: float) -> list[omr.Mark]:
-    """Tick boxes drawn as squares; failing that, ticks between parentheses after the names."""
-    marks = omr.read_marks(ink, cell, text_height)
+    """Tick boxes by ink. Where the cell lists the duty names, each box is placed by its name
+    (the square before it, or the parentheses after it); otherwise the squares in reading order."""
+    squares = omr.find_boxes(ink, cell, text_height)
     joined = "".join(t.text for t in texts)
-    if len(marks) != len(_DUTY_NAMES) and ("（" in joined or "(" in joined) \
-            and sum(name in joined for name in _DUTY_NAMES) >= len(_DUTY_NAMES) - 1:
-        parens = omr.read_paren_marks(ink, [(t.text, t.bbox) for t in texts], _DUTY_NAMES)
-        if parens is not None:
-            return parens
-    return marks
+    if sum(name in joined for name in _DUTY_NAMES) >= len(_DUTY_NAMES) - 1:
+        placed = [(t.text, t.bbox) for t in texts]
+        marks = omr.read_box_marks(ink, placed, _DUTY_NAMES, squares)
+        if marks is None and ("（" in joined or "(" in joined):
+            marks = omr.read_paren_marks(ink, placed, _DUTY_NAMES)
+        if marks is not None:
+            return marks
+    return omr.read_marks(ink, cell, text_height)
 
 
 _RULE_GLYPHS = "丨|｜·"

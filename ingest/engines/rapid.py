@@ -13,6 +13,7 @@ import numpy as np
 from . import BBox, TextLine, centre_in
 
 DETECT_SIDE = 1280  # px: the long side of the copy the detector sees
+ORIENT_SIDE = 720  # px: the smaller copy used only to tell which way up the page is
 
 
 class RapidEngine:
@@ -28,9 +29,9 @@ class RapidEngine:
         result, _ = self._ocr(image)
         return [TextLine(text, _bbox(np.array(points)), float(score)) for points, text, score in result or []]
 
-    def _detect(self, image: np.ndarray) -> np.ndarray:
+    def _detect(self, image: np.ndarray, side: int = DETECT_SIDE) -> np.ndarray:
         h, w = image.shape[:2]
-        scale = min(1.0, DETECT_SIDE / max(h, w))
+        scale = min(1.0, side / max(h, w))
         small = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         boxes, _ = self._ocr.text_det(_bgr(small))
         if boxes is None or len(boxes) == 0:
@@ -49,7 +50,7 @@ class RapidEngine:
 
     def upright_score(self, image: np.ndarray) -> float:
         """Mean recognition confidence of the widest detected lines, read as they stand."""
-        boxes = sorted(self._detect(image), key=lambda b: -(_bbox(b)[2] - _bbox(b)[0]))[:6]
+        boxes = sorted(self._detect(image, ORIENT_SIDE), key=lambda b: -(_bbox(b)[2] - _bbox(b)[0]))[:6]
         if not boxes:
             return 0.0
         crops = self._ocr.get_crop_img_list(_bgr(image), boxes)
