@@ -46,6 +46,10 @@ ROSTER_READERS: dict[str, str] = {
     "docx": "zhidao.ingest.roster_docx",
     "pdf": "zhidao.ingest.roster_pdf",
 }
+SUMMARY_READERS: dict[str, str] = {
+    "docx": "zhidao.ingest.summary",
+    "pdf": "zhidao.ingest.summary",
+}
 # What people send that we recognise but cannot read yet: medium → how to name it to the user.
 KNOWN_MEDIA: dict[str, str] = {
     "pdf": "PDF 文件",
@@ -166,6 +170,10 @@ def read_any(source: SourceFile, options: ReadOptions | None = None) -> FileOutc
         roster = read_file(source, ROSTER_READERS, options)
         if roster.items or code == FORMAT_UNSUPPORTED:
             return roster
+    if code == NO_FORM_FOUND and outcome.medium in SUMMARY_READERS:
+        summary = read_file(source, SUMMARY_READERS, options)
+        if summary.items:
+            return summary
     return outcome
 
 

@@ -114,6 +114,7 @@ def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str],
 
 
 def _months_between(start: str, end: str) -> int:
+    """Whole months from the month of ``start`` to the month of ``end`` (YYYY-MM[-DD])."""
     return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
 
 
@@ -131,3 +132,20 @@ def roster_with_derived(roster: pd.DataFrame, dispatch_start: str, mid_level_key
         position = row["position"]
         row["mid_level"] = any(k in position for k in mid_level_keywords) if position else None
     return frames.ROSTER.frame(rows)
+
+
+def items_to_summaries(items: Iterable[Item], received: dict[str, str], names: list[str]) -> pd.DataFrame:
+    """Summaries received, each linked to its instructor: the name the text labels, else a
+    roster name found in the title, the file name or the opening text."""
+    rows = []
+    for it in items:
+        if it.kind != "summary":
+            continue
+        name = it.get("instructor")
+        if not isinstance(name, str):
+            haystack = f"{it.get('title')} {it.source.path.name} {it.get('text')}"
+            found = [n for n in names if n and n in haystack]
+            name = found[0] if len(found) == 1 else None
+        rows.append({"instructor": name, "title": it.get("title"), "received": received.get(it.source.sha256),
+                     "source": it.source.display, "sha256": it.source.sha256})
+    return frames.SUMMARIES.frame(rows)

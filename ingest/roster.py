@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from zhidao.errors import roster_no_header
 from zhidao.model import Item, Location, SourceFile, Value
-from zhidao.text import clean_name, collapse_ws, fold, parse_education, parse_gender, parse_month
+from zhidao.text import clean_name, collapse_ws, fold, parse_date, parse_education, parse_gender, parse_month
 
 from .labels import ROSTER_MATCHER
 from .layout import Cell
@@ -117,6 +117,13 @@ def _text(raw: str) -> str | None:
     return collapse_ws(fold(raw))
 
 
+def _day(raw: str) -> str | None:
+    """A date written to the day, or to the month (its first day)."""
+    day, _ = parse_date(raw)
+    month = parse_month(raw)
+    return day or (f"{month}-01" if month else None)
+
+
 def _phone(raw: str) -> str | None:
     return re.sub(r"[^\d\-]", "", fold(raw)) or None
 
@@ -124,8 +131,9 @@ def _phone(raw: str) -> str | None:
 _NORMALISE = {
     "name": clean_name, "gender": parse_gender, "birth": parse_month, "unit": _text, "position": _text,
     "party_join": parse_month, "education": parse_education, "enterprise": _text, "phone": _phone,
-    "remarks": _text, "dispatch_start": parse_month,
+    "remarks": _text, "dispatch_start": _day, "dispatch_end": _day, "aliases": _text,
 }
+_OPTIONAL_COLUMNS = ("dispatch_start", "dispatch_end", "aliases")
 
 
 def _row_values(by_key: dict[str, Cell], enterprise: str) -> dict[str, Value]:
@@ -133,7 +141,7 @@ def _row_values(by_key: dict[str, Cell], enterprise: str) -> dict[str, Value]:
     for key, normalise in _NORMALISE.items():
         cell = by_key.get(key)
         if cell is None:
-            if key != "dispatch_start":
+            if key not in _OPTIONAL_COLUMNS:
                 values[key] = Value(None, None, 1.0, None)
             continue
         raw = enterprise if key == "enterprise" else cell.text

@@ -13,7 +13,14 @@ from zhidao.model import ReadOptions
 from zhidao.results import Ingested
 
 from . import ROSTER_READERS, read_file, read_paths, source_file, walk_inbox
-from .frames import items_to_records, items_to_roster, items_to_values, outcomes_to_files, roster_with_derived
+from .frames import (
+    items_to_records,
+    items_to_roster,
+    items_to_summaries,
+    items_to_values,
+    outcomes_to_files,
+    roster_with_derived,
+)
 
 
 def ingest(ctx: RunContext, known_received: dict[str, str]) -> Ingested:
@@ -36,9 +43,12 @@ def ingest(ctx: RunContext, known_received: dict[str, str]) -> Ingested:
     items = [it for o in outcomes for it in o.items if it.kind == "record"]
     files = outcomes_to_files([roster_outcome], {}, "roster")
     inbox_files = outcomes_to_files(outcomes, received, "inbox")
+    roster = roster_with_derived(items_to_roster(roster_outcome.items), ctx.dispatch_start,
+                                 ctx.profile.mid_level_keywords)
+    names = sorted({str(n) for n in roster["name"].dropna()})
     return Ingested(
-        roster=roster_with_derived(items_to_roster(roster_outcome.items), ctx.dispatch_start,
-                                   ctx.profile.mid_level_keywords),
+        roster=roster,
+        summaries=items_to_summaries((it for o in outcomes for it in o.items), received, names),
         records=items_to_records(items),
         values=items_to_values(items),
         files=pd.concat([files, inbox_files], ignore_index=True),

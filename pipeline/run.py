@@ -14,7 +14,7 @@ def run(ctx: RunContext) -> RunSummary:
     with Ledger(ctx.db) as ledger:
         run_id = ledger.start_run(str(ctx.quarter), str(ctx.inbox), str(ctx.roster), str(ctx.out))
         ingested = ingest(ctx, ledger.received_dates())
-        validated = validate(ctx, ingested)
+        validated = validate(ctx, ingested, docs_dir=ctx.out / "gx" / "data_docs")
         written = report(ctx, run_id, ingested, validated)
         ledger.add_files(ingested.files, run_id)
         ledger.add_records(ingested.records, ingested.values)

@@ -73,3 +73,16 @@ def write_manifest(out: Path, ctx: RunContext, run_id: int, ingested: Ingested) 
     path = out / "manifest.json"
     path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+def write_gx(out: Path, ctx: RunContext, validated: Validated) -> Path:
+    """The Great Expectations suites in force and their validation results, for the audit
+    (GX's Data Docs HTML is written beside them, under gx/data_docs/index.html)."""
+    from zhidao.validate.suites import suites_json
+
+    folder = out / "gx"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "suites.json").write_text(suites_json(ctx.profile), encoding="utf-8")
+    path = folder / "validation_results.json"
+    path.write_text(json.dumps(list(validated.gx_results), ensure_ascii=False, indent=1), encoding="utf-8")
+    return path

@@ -7,7 +7,7 @@ from pathlib import Path
 from zhidao.context import RunContext
 from zhidao.results import Ingested, Validated
 
-from .outputs import write_attendance, write_errors, write_findings, write_manifest, write_records
+from .outputs import write_attendance, write_errors, write_findings, write_gx, write_manifest, write_records
 from .packet_xlsx import write_packet_xlsx
 
 
@@ -18,6 +18,7 @@ def report(ctx: RunContext, run_id: int, ingested: Ingested, validated: Validate
         write_errors(ctx.out, ingested),
         write_findings(ctx.out, validated),
         write_attendance(ctx.out, validated),
+        write_gx(ctx.out, ctx, validated),
         write_packet_xlsx(ctx.out / "packet.xlsx", ctx, ingested, validated),
         write_manifest(ctx.out, ctx, run_id, ingested),
     )

@@ -9,19 +9,20 @@ import pandas as pd
 from zhidao import frames
 from zhidao.frames import rows_of
 
-from .matching import match_enterprise
+from .matching import Assigned, match_enterprise
 
 
-def roster_assignments(roster: pd.DataFrame) -> dict[str, list[str]]:
-    """instructor → the enterprises assigned to them, in roster order."""
-    assigned: dict[str, list[str]] = {}
-    for row in rows_of(roster[["name", "enterprise"]].dropna()):
-        if row["enterprise"] not in assigned.setdefault(row["name"], []):
-            assigned[row["name"]].append(row["enterprise"])
+def roster_assignments(roster: pd.DataFrame) -> dict[str, list[Assigned]]:
+    """instructor → the enterprises assigned to them (with their former names), in roster order."""
+    assigned: dict[str, list[Assigned]] = {}
+    for row in rows_of(roster[["name", "enterprise", "aliases"]].dropna(subset=["name", "enterprise"])):
+        mine = assigned.setdefault(row["name"], [])
+        if row["enterprise"] not in [a.name for a in mine]:
+            mine.append(Assigned.of(row["enterprise"], row["aliases"]))
     return assigned
 
 
-def _match(rec: dict[str, Any], assigned: dict[str, list[str]], as_of: str) -> tuple[str | None, str]:
+def _match(rec: dict[str, Any], assigned: dict[str, list[Assigned]], as_of: str) -> tuple[str | None, str]:
     instructor, date = rec["instructor"], rec["visit_date"]
     if instructor is None:
         return None, "missing_instructor"
@@ -71,7 +72,7 @@ def matches_to_attendance(matches: pd.DataFrame, records: pd.DataFrame, roster: 
         ids.setdefault(key, []).append(row["record_id"])
     rows = []
     for name, enterprises in roster_assignments(roster).items():
-        for enterprise in enterprises:
+        for enterprise in (a.name for a in enterprises):
             for month in months:
                 key = (name, enterprise, month)
                 rows.append({"instructor": name, "enterprise": enterprise, "month": month,

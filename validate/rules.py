@@ -1,7 +1,6 @@
-"""The dispatch rules of SPEC.md, each a function of the frames → finding rows.
-
-Rule ids, severities and the Chinese message templates are declared once in :data:`RULES`.
-"""
+"""The dispatch rules of SPEC.md: ids, severities, titles and Chinese messages in one table;
+the findings from Great Expectations' unexpected rows; and the two rules that are not row
+properties (DUPLICATE, CONFLICT), in pandas, joining the same findings frame."""
 
 from __future__ import annotations
 
@@ -14,7 +13,8 @@ import pandas as pd
 
 from zhidao import frames
 from zhidao.context import Profile
-from zhidao.frames import rows_of
+
+Row = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -22,114 +22,101 @@ class Rule:
     id: str
     severity: str
     title: str  # Chinese, for the packet
+    message: Callable[[Row, Profile], str]
 
 
-RULES: dict[str, Rule] = {
-    r.id: r
-    for r in (
-        Rule("ELIG_PARTY_AGE", "error", "党龄不足"),
-        Rule("ELIG_EDUCATION", "error", "学历不符合要求"),
-        Rule("PREF_MID_LEVEL", "info", "非中层以上干部"),
-        Rule("DAYS_MIN", "error", "驻企天数不足"),
-        Rule("REPORT_LATE", "warning", "报送逾期"),
-        Rule("REPORT_MISSING", "error", "未报送工作记录"),
-        Rule("UNKNOWN_INSTRUCTOR", "error", "名单中无此指导员"),
-        Rule("ENTERPRISE_MISMATCH", "error", "驻企单位与名单不符"),
-        Rule("DATE_INVALID", "error", "驻企日期有误"),
-        Rule("DUPLICATE", "info", "重复报送"),
-        Rule("CONFLICT", "warning", "同日驻两家企业"),
-        Rule("FIELD_MISSING", "error", "必填项缺失"),
-        Rule("UNSIGNED", "warning", "企业未签字"),
-        Rule("SUMMARY_MISSING", "warning", "未报送半年总结"),
-    )
-}
+_FIELD_LABELS = {"instructor_missing": "指导员姓名", "enterprise_missing": "驻企单位", "date_missing": "驻企日期",
+                 "content_missing": "工作内容", "name_missing": "姓名"}
+_DATE_WHY = {"impossible": "不是有效日期", "future": "晚于核查基准日", "outside_month": "不在所报月份内"}
 
 
-@dataclass(frozen=True)
-class RuleInputs:
-    records: pd.DataFrame
-    roster: pd.DataFrame
-    matches: pd.DataFrame
-    attendance: pd.DataFrame
-    profile: Profile
-    months: tuple[str, ...]
-    as_of: str
+def _who(row: Row) -> str:
+    return row.get("instructor") or "（未写姓名）"
 
 
-def finding(rule: str, message: str, *, instructor: str | None = None, enterprise: str | None = None,
-            month: str | None = None, date: str | None = None, sources: list[str] | None = None) -> dict[str, Any]:
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("ELIG_PARTY_AGE", "error", "党龄不足",
+         lambda r, p: f"{_who(r)} 派驻时党龄约 {r['party_years']:.1f} 年，不足 {p.party_age_years} 年"),
+    Rule("ELIG_EDUCATION", "error", "学历不符合要求",
+         lambda r, p: f"{_who(r)} 学历为「{r['education_raw']}」，低于{p.education_min}"),
+    Rule("PREF_MID_LEVEL", "info", "非中层以上干部",
+         lambda r, p: f"{_who(r)} 职务为「{r['position']}」，不是中层以上干部（应优先选派中层以上）"),
+    Rule("DAYS_MIN", "error", "驻企天数不足",
+         lambda r, p: f"{_who(r)} {r['month']} 在「{r['enterprise']}」驻企 {r['days']} 天，"
+                      f"少于规定的 {r['required']} 天"),
+    Rule("REPORT_LATE", "warning", "报送逾期",
+         lambda r, p: f"{_who(r)} {r['month']} 的工作记录于 {r['received']} 报送，晚于规定的 {r['deadline']}"),
+    Rule("REPORT_MISSING", "error", "未报送工作记录",
+         lambda r, p: f"{_who(r)} {r['month']} 没有报送工作记录（截止 {r['deadline']}）"),
+    Rule("UNKNOWN_INSTRUCTOR", "error", "名单中无此指导员",
+         lambda r, p: f"记录中的指导员「{_who(r)}」不在名单中"),
+    Rule("ENTERPRISE_MISMATCH", "error", "驻企单位与名单不符",
+         lambda r, p: f"{_who(r)} {r.get('date') or ''} 的记录写的驻企单位「{r['enterprise']}」不是名单中派驻的企业"),
+    Rule("DATE_INVALID", "error", "驻企日期有误",
+         lambda r, p: f"{_who(r)} 的记录日期「{r.get('date_raw') or r.get('date')}」"
+                      f"{_DATE_WHY.get(r.get('date_status', ''), '有误')}"),
+    Rule("DUPLICATE", "info", "重复报送",
+         lambda r, p: f"{_who(r)} {r['date']} 在「{r['enterprise']}」的驻企记录报送了 {r['count']} 次（只计一天）"),
+    Rule("CONFLICT", "warning", "同日驻两家企业",
+         lambda r, p: f"{_who(r)} {r['date']} 同时报了 {r['enterprises']} 两处驻企"),
+    Rule("FIELD_MISSING", "error", "必填项缺失",
+         lambda r, p: f"{'名单中' if 'name_missing' in r else '工作记录中'}有一条缺少{r['missing_label']}"
+                      f"（{r.get('location') or '、'.join(json.loads(r['sources']))}）"),
+    Rule("UNSIGNED", "warning", "企业未签字",
+         lambda r, p: f"{_who(r)} {r.get('date') or ''} 的记录没有企业负责人签字"),
+    Rule("SUMMARY_MISSING", "warning", "未报送半年总结",
+         lambda r, p: f"{_who(r)} 未在 {r['deadline']} 前报送 {r['half']} 党建工作总结"),
+)}
+
+
+def finding(rule: str, row: Row, profile: Profile, **extra: Any) -> dict[str, Any]:
+    data = {**row, **extra}
     return {
-        "rule": rule, "severity": RULES[rule].severity, "instructor": instructor,
-        "enterprise": enterprise, "month": month, "date": date,
-        "sources": json.dumps(sorted(set(sources or [])), ensure_ascii=False), "message": message,
+        "rule": rule, "severity": RULES[rule].severity, "instructor": data.get("instructor"),
+        "enterprise": data.get("enterprise"), "month": data.get("month"), "date": data.get("date"),
+        "sources": data.get("sources") or "[]", "message": RULES[rule].message(data, profile),
     }
 
 
-def _sources(records: pd.DataFrame, record_ids: list[str]) -> list[str]:
-    return sorted({str(s) for s in records.loc[records["record_id"].isin(record_ids), "source"].dropna()})
+def field_missing_label(row: Row) -> str:
+    """Which required fields of a row are empty, in Chinese (one finding per row)."""
+    return "、".join(label for key, label in _FIELD_LABELS.items() if row.get(key))
 
 
-def days_min(inp: RuleInputs) -> list[dict[str, Any]]:
-    """Fewer distinct days than the profile asks, in a month the instructor reported at all
-    (a month with no record at all is REPORT_MISSING instead) and that has ended."""
-    reported = {(m["instructor"], m["month"]) for m in rows_of(inp.matches) if m["status"] == "ok"}
+def duplicates(checks: pd.DataFrame, profile: Profile) -> list[dict[str, Any]]:
+    """The same instructor, enterprise and day reported more than once (counted once)."""
+    ok = checks[checks["match_status"] == "ok"]
     out = []
-    for row in rows_of(inp.attendance):
-        name, month, days = row["instructor"], row["month"], row["days"]
-        if (name, month) not in reported or month >= inp.as_of[:7] or days >= inp.profile.days_min:
-            continue
-        ids = row["record_ids"].split(",") if row["record_ids"] else []
-        out.append(finding(
-            "DAYS_MIN",
-            f"{name} {month} 在「{row['enterprise']}」驻企 {days} 天，少于规定的每月 {inp.profile.days_min} 天",
-            instructor=name, enterprise=row["enterprise"], month=month, sources=_sources(inp.records, ids),
-        ))
+    for (name, enterprise, date), group in ok.groupby(["instructor", "enterprise_matched", "date"]):
+        if len(group) > 1:
+            sources = sorted({s for js in group["sources"] for s in json.loads(js)})
+            out.append(finding("DUPLICATE", {"instructor": name, "enterprise": enterprise, "date": date,
+                                             "month": str(date)[:7], "count": len(group),
+                                             "sources": json.dumps(sources, ensure_ascii=False)}, profile))
     return out
 
 
-def unknown_instructor(inp: RuleInputs) -> list[dict[str, Any]]:
-    unknown = inp.matches[inp.matches["status"] == "unknown_instructor"].merge(
-        inp.records[["record_id", "enterprise", "visit_date", "source"]], on="record_id",
-        suffixes=("", "_written"))
-    return [
-        finding(
-            "UNKNOWN_INSTRUCTOR",
-            f"记录中的指导员「{row['instructor']}」不在名单中（{row['source']}）",
-            instructor=row["instructor"], enterprise=row["enterprise_written"], month=row["month"],
-            date=row["visit_date"], sources=[row["source"]],
-        )
-        for row in rows_of(unknown)
-    ]
-
-
-def roster_field_missing(inp: RuleInputs) -> list[dict[str, Any]]:
-    """A roster row without a name (or without an enterprise) is a finding, not a silent drop."""
+def conflicts(checks: pd.DataFrame, profile: Profile) -> list[dict[str, Any]]:
+    """One instructor at two enterprises on one day (when the profile forbids it)."""
+    if not profile.conflict_forbidden:
+        return []
+    ok = checks[checks["match_status"] == "ok"]
     out = []
-    for row in rows_of(inp.roster):
-        missing = [label for key, label in (("name", "姓名"), ("enterprise", "派驻企业")) if row[key] is None]
-        if missing:
-            where = f"{row['source']} {row['location'] or ''}".strip()
-            out.append(finding(
-                "FIELD_MISSING", f"名单中有一行缺少{'、'.join(missing)}（{where}），该行未计入",
-                instructor=row["name"], enterprise=row["enterprise"], sources=[row["source"]],
-            ))
+    for (name, date), group in ok.groupby(["instructor", "date"]):
+        places = sorted(set(group["enterprise_matched"]))
+        if len(places) > 1:
+            sources = sorted({s for js in group["sources"] for s in json.loads(js)})
+            out.append(finding("CONFLICT", {"instructor": name, "enterprise": None, "date": date,
+                                            "month": str(date)[:7], "enterprises": "、".join(places),
+                                            "sources": json.dumps(sources, ensure_ascii=False)}, profile))
     return out
 
 
-RuleFn = Callable[[RuleInputs], list[dict[str, Any]]]
-CHECKS: dict[str, RuleFn] = {
-    "DAYS_MIN": days_min,
-    "UNKNOWN_INSTRUCTOR": unknown_instructor,
-    "FIELD_MISSING": roster_field_missing,
-}
-
-
-def run_rules(inp: RuleInputs) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for check in CHECKS.values():
-        rows += check(inp)
+def to_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The findings frame, in rule order then instructor, month and date."""
     df = frames.FINDINGS.frame(rows)
     order = {rid: i for i, rid in enumerate(RULES)}
-    return df.sort_values(
-        ["rule", "instructor", "month", "date"], key=lambda s: s.map(order) if s.name == "rule" else s,
-        na_position="first").reset_index(drop=True)
+    return df.sort_values(["rule", "instructor", "month", "date"],
+                          key=lambda s: s.map(order) if s.name == "rule" else s,
+                          na_position="first").reset_index(drop=True)
+

@@ -38,21 +38,28 @@ class Quarter:
 
 @dataclass(frozen=True)
 class Profile:
-    """The numbers and switches of the dispatch rules (a county's rules profile)."""
+    """The numbers and switches of the dispatch rules (a county's rules profile, loaded from
+    TOML by zhidao.validate.profile; the defaults are the seed scheme's)."""
 
-    name: str = "default"
+    name: str = "默认方案（种子方案）"
     party_age_years: int = 2
     education_min: str = "大专"
     days_min: int = 4
     report_deadline_day: int = 5
     summary_deadline_days: int = 15
-    # "YYYY-MM" the dispatch began, for 党龄 at dispatch start; None: the quarter's first month.
+    # "YYYY-MM-DD" the dispatch began, for 党龄 at dispatch start; None: the quarter's first day.
     # A roster column 派驻时间 overrides it per instructor.
     dispatch_start: str | None = None
+    mid_month_dispatch: str = "prorate"  # or "skip": a month the dispatch starts or ends in
+    conflict_forbidden: bool = True
     # Words in 职务 that make a position mid-level or above (中层以上).
     mid_level_keywords: tuple[str, ...] = (
         "局长", "主任", "科长", "股长", "主席", "书记", "部长", "站长", "所长", "队长", "院长", "中层",
     )
+    disabled: tuple[str, ...] = ()
+
+    def enabled(self, rule: str) -> bool:
+        return rule not in self.disabled
 
 
 @dataclass(frozen=True)
@@ -72,4 +79,4 @@ class RunContext:
 
     @property
     def dispatch_start(self) -> str:
-        return self.profile.dispatch_start or self.quarter.months[0]
+        return self.profile.dispatch_start or f"{self.quarter.months[0]}-01"

@@ -54,7 +54,8 @@ ROSTER = Schema(
         ("party_join", S), ("education", S), ("education_raw", S), ("enterprise", S),
         ("phone", S), ("remarks", S), ("extra", S),
         # derived for the rules (ingest.frames.roster_with_derived)
-        ("dispatch_start", S), ("party_years", F), ("education_rank", INT), ("mid_level", B),
+        ("dispatch_start", S), ("dispatch_end", S), ("aliases", S),
+        ("party_years", F), ("education_rank", INT), ("mid_level", B),
         ("source", S), ("sha256", S), ("page", INT), ("location", S), ("review", S),
     ),
 )
@@ -98,6 +99,11 @@ FINDINGS = Schema(
         ("rule", S), ("severity", S), ("instructor", S), ("enterprise", S), ("month", S),
         ("date", S), ("sources", S), ("message", S),
     ),
+)
+
+SUMMARIES = Schema(
+    "summaries",
+    (("instructor", S), ("title", S), ("received", S), ("source", S), ("sha256", S)),
 )
 
 FILES = Schema(

@@ -14,7 +14,7 @@ from typing import Literal
 # A field value after normalisation: text, a flag, or a sorted tuple of duty codes.
 Scalar = str | bool | tuple[str, ...] | None
 
-Kind = Literal["record", "roster"]
+Kind = Literal["record", "roster", "summary"]
 
 RECORD_FIELDS: tuple[str, ...] = (
     "instructor",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -16,6 +17,7 @@ class Ingested:
     values: pd.DataFrame  # frames.VALUES (provenance of every field value)
     files: pd.DataFrame  # frames.FILES (every input file, roster included)
     outcomes: tuple[FileOutcome, ...]  # inbox files, in walk order
+    summaries: pd.DataFrame  # frames.SUMMARIES (half-year work summaries received)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Validated:
     matches: pd.DataFrame  # frames.MATCHES
     attendance: pd.DataFrame  # frames.ATTENDANCE
     findings: pd.DataFrame  # frames.FINDINGS
+    gx_results: tuple[dict[str, Any], ...] = ()  # Great Expectations validation results (JSON)
 
 
 @dataclass(frozen=True)
