@@ -53,8 +53,9 @@ def records_to_matches(records: pd.DataFrame, roster: pd.DataFrame, as_of: str) 
     for rec in rows_of(records):
         enterprise, status = _match(rec, assigned, as_of)
         date = rec["visit_date"]
+        # a record belongs to its form's month (a date outside it is DATE_INVALID, not another month)
         rows.append({"record_id": rec["record_id"], "instructor": rec["instructor"], "enterprise": enterprise,
-                     "month": date[:7] if date else rec["form_month"], "status": status,
+                     "month": rec["form_month"] or (date[:7] if date else None), "status": status,
                      "counted": status == "ok"})
     return frames.MATCHES.frame(rows)
 

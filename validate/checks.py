@@ -108,13 +108,14 @@ def _date_status(date: str | None, written: bool, match_status: str) -> str:
     return {"date_future": "future", "date_outside_month": "outside_month"}.get(match_status, "ok")
 
 
-def attendance_checks(attendance: pd.DataFrame, matches: pd.DataFrame, roster: pd.DataFrame, profile: Profile,
-                      as_of: str) -> pd.DataFrame:
+def attendance_checks(attendance: pd.DataFrame, matches: pd.DataFrame, records: pd.DataFrame, roster: pd.DataFrame,
+                      profile: Profile, as_of: str) -> pd.DataFrame:
     """Roster pair × month rows where the days rule applies, with the days required: a month
     that has ended, inside the dispatch, and in which the instructor reported at all (a month
     with nothing is REPORT_MISSING instead). A month the dispatch starts or ends in is pro-rated
     or skipped, as the profile says."""
     reported = {(m["instructor"], m["month"]) for m in rows_of(matches) if m["status"] == "ok"}
+    source_of = dict(zip(records["record_id"], records["source"], strict=True))
     spans = periods(roster)
     rows = []
     for row in rows_of(attendance):
@@ -127,9 +128,10 @@ def attendance_checks(attendance: pd.DataFrame, matches: pd.DataFrame, roster: p
             continue
         rows.append({"row_id": f"{name}|{row['enterprise']}|{month}", "instructor": name,
                      "enterprise": row["enterprise"], "month": month, "days": row["days"],
-                     "required": math.ceil(profile.days_min * share), "record_ids": row["record_ids"]})
+                     "required": math.ceil(profile.days_min * share), "record_ids": row["record_ids"],
+                     "sources": _json([source_of[r] for r in (row["record_ids"] or "").split(",") if r])})
     return pd.DataFrame(rows, columns=["row_id", "instructor", "enterprise", "month", "days", "required",
-                                       "record_ids"])
+                                       "record_ids", "sources"])
 
 
 def receipt_dates(records: pd.DataFrame, files: pd.DataFrame) -> pd.Series:

@@ -24,7 +24,7 @@ def check_frames(ctx: RunContext, ingested: Ingested, matches: pd.DataFrame, att
     return {
         "roster": ck.roster_checks(ingested.roster, profile),
         "records": ck.record_checks(ingested.records, matches, ingested.values, months),
-        "attendance": ck.attendance_checks(attendance, matches, ingested.roster, profile, as_of),
+        "attendance": ck.attendance_checks(attendance, matches, ingested.records, ingested.roster, profile, as_of),
         "submissions": ck.submission_checks(ingested.records, matches, ingested.files, ingested.roster, months,
                                             profile, as_of),
         "summaries": ck.summary_checks(ingested.summaries, ingested.roster, months, profile, as_of),

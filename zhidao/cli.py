@@ -108,6 +108,8 @@ def _run_options(func: F) -> F:
         click.option("--as-of", "as_of", default=None, help="核查基准日 YYYY-MM-DD（默认今天）"),
         click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
                      show_default=True, help="台账数据库（SQLite 文件）"),
+        click.option("--rules", "rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+                     help="规则配置文件（TOML，默认为种子方案）"),
         click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPU 核数",
                      help="并行读取文件的进程数"),
     ]
@@ -122,15 +124,16 @@ def _run_options(func: F) -> F:
 @_ocr_option
 @handle_errors
 def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
-        db: Path, jobs: int, ocr_engine: str) -> None:
+        db: Path, rules: Path | None, jobs: int, ocr_engine: str) -> None:
     """Process a folder of collected files and write the quarter's outputs into OUT."""
     from zhidao.context import Quarter, RunContext
     from zhidao.pipeline.run import run as run_pipeline
+    from zhidao.validate.profile import load_profile
 
     ctx = RunContext(
         inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
         as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
-        ocr_engine=ocr_engine, jobs=jobs,
+        ocr_engine=ocr_engine, jobs=jobs, profile=load_profile(rules),
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())
@@ -147,15 +150,33 @@ def demo(out: Path, db: Path | None) -> None:
     from zhidao.context import Quarter, RunContext
     from zhidao.fixtures.demo import demo_paths
     from zhidao.pipeline.run import run as run_pipeline
+    from zhidao.validate.profile import load_profile
 
     paths = demo_paths()
     ctx = RunContext(
         inbox=paths.inbox, roster=paths.roster, quarter=Quarter.parse(paths.quarter), out=out,
         db=db or out / "zhidao.db", as_of=paths.as_of, received=paths.received, jobs=os.cpu_count() or 1,
+        profile=load_profile(),
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())
     click.echo(f"季度交流会材料：{(out / 'packet.xlsx').resolve()}")
+
+
+@main.group()
+def rules() -> None:
+    """The dispatch rules profile (规则配置)."""
+
+
+@rules.command("show")
+@click.option("--rules", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="规则配置文件（TOML，默认为种子方案）")
+@handle_errors
+def rules_show(path: Path | None) -> None:
+    """Print the rules profile in force."""
+    from zhidao.validate.profile import load_profile, profile_to_text
+
+    click.echo(profile_to_text(load_profile(path)))
 
 
 if __name__ == "__main__":  # pragma: no cover
