@@ -149,25 +149,28 @@ def deadline(month: str, day: int) -> str:
 
 def submission_checks(records: pd.DataFrame, matches: pd.DataFrame, files: pd.DataFrame, roster: pd.DataFrame,
                       months: tuple[str, ...], profile: Profile, as_of: str) -> pd.DataFrame:
-    """Instructor × month of the quarter (inside the dispatch, deadline passed): when the month's
+    """Instructor × month of the period (inside the dispatch, deadline passed): when the month's
     record first arrived, and from which files."""
     receipts = receipt_dates(records, files)
-    mine = matches[matches["instructor"].notna()].merge(records[["record_id", "source", "form_month"]],
-                                                        on="record_id")
+    mine = matches[matches["instructor"].notna()].merge(records[["record_id", "source"]], on="record_id")
+    sent: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
+    for row in rows_of(mine):
+        receipt = receipts.get(row["record_id"])
+        sent.setdefault((row["instructor"], row["month"]), []).append(
+            (receipt if isinstance(receipt, str) else None, row["source"]))
     rows = []
     for name, span in periods(roster).items():
         for month in months:
             due = deadline(month, profile.report_deadline_day)
             if not span.covers(month) or due >= as_of:
                 continue
-            sent = mine[(mine["instructor"] == name) & (mine["form_month"].fillna(mine["month"]) == month)]
-            dates = sorted(d for d in (receipts.get(r) for r in sent["record_id"]) if isinstance(d, str))
+            got = sent.get((name, month), [])
+            dates = sorted(d for d, _ in got if d)
             first = dates[0] if dates else None
-            late_sources = [s for r, s in zip(sent["record_id"], sent["source"], strict=True)
-                            if isinstance(receipts.get(r), str) and receipts[r] > due]
+            late = first is not None and first > due
+            sources = [src for d, src in got if d and d > due] if late else [src for _, src in got]
             rows.append({"row_id": f"{name}|{month}", "instructor": name, "month": month, "deadline": due,
-                         "received": first, "late": first is not None and first > due,
-                         "sources": _json(late_sources if first and first > due else list(sent["source"]))})
+                         "received": first, "late": late, "sources": _json(sources)})
     return pd.DataFrame(rows, columns=["row_id", "instructor", "month", "deadline", "received", "late", "sources"])
 
 
@@ -182,15 +185,17 @@ def summary_checks(summaries: pd.DataFrame, roster: pd.DataFrame, months: tuple[
     if due >= as_of:
         return pd.DataFrame(columns=["row_id", "instructor", "half", "deadline", "received", "sources"])
     half = f"{end.year}H{1 if end.month == 6 else 2}"
+    on_time: dict[str, list[tuple[str, str]]] = {}
+    for row in rows_of(summaries):
+        if row["instructor"] and row["received"] and row["received"] <= due:
+            on_time.setdefault(row["instructor"], []).append((row["received"], row["source"]))
     rows = []
     for name, span in periods(roster).items():
         if span.start > end.isoformat():
             continue
-        got = summaries[(summaries["instructor"] == name) & (summaries["received"] <= due)] if len(summaries) else \
-            summaries
+        got = sorted(on_time.get(name, []))
         rows.append({"row_id": f"{name}|{half}", "instructor": name, "half": half, "deadline": due,
-                     "received": got["received"].min() if len(got) else None,
-                     "sources": _json(list(got["source"])) if len(got) else "[]"})
+                     "received": got[0][0] if got else None, "sources": _json([src for _, src in got])})
     return pd.DataFrame(rows, columns=["row_id", "instructor", "half", "deadline", "received", "sources"])
 
 

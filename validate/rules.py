@@ -86,8 +86,10 @@ def field_missing_label(row: Row) -> str:
 def duplicates(checks: pd.DataFrame, profile: Profile) -> list[dict[str, Any]]:
     """The same instructor, enterprise and day reported more than once (counted once)."""
     ok = checks[checks["match_status"] == "ok"]
+    keys = ["instructor", "enterprise_matched", "date"]
+    ok = ok[ok.duplicated(keys, keep=False)]
     out = []
-    for (name, enterprise, date), group in ok.groupby(["instructor", "enterprise_matched", "date"]):
+    for (name, enterprise, date), group in ok.groupby(keys):
         if len(group) > 1:
             sources = sorted({s for js in group["sources"] for s in json.loads(js)})
             out.append(finding("DUPLICATE", {"instructor": name, "enterprise": enterprise, "date": date,
@@ -101,6 +103,7 @@ def conflicts(checks: pd.DataFrame, profile: Profile) -> list[dict[str, Any]]:
     if not profile.conflict_forbidden:
         return []
     ok = checks[checks["match_status"] == "ok"]
+    ok = ok[ok.groupby(["instructor", "date"])["enterprise_matched"].transform("nunique") > 1]
     out = []
     for (name, date), group in ok.groupby(["instructor", "date"]):
         places = sorted(set(group["enterprise_matched"]))

@@ -12,28 +12,38 @@ from .errors import BAD_OPTION, ConfigError
 
 @dataclass(frozen=True)
 class Quarter:
+    """The period a run reports on: a quarter (2026Q3), a half year (2026H2) or a year (2026)."""
+
     year: int
-    number: int  # 1..4
+    number: int  # 1..4 for a quarter, 1..2 for a half year, 0 for the whole year
+    kind: str = "Q"  # Q | H | Y
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        m = re.fullmatch(r"\s*(\d{4})\s*[Qq]\s*([1-4])\s*", text)
-        if not m:
-            raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}", remedy="请写成 2026Q3 这样的形式")
-        return cls(int(m.group(1)), int(m.group(2)))
+        m = re.fullmatch(r"\s*(\d{4})\s*(?:([QqHh])\s*([1-4]))?\s*", text)
+        if not m or (m.group(2) and m.group(2).upper() == "H" and m.group(3) not in ("1", "2")):
+            raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}",
+                              remedy="请写成 2026Q3 这样的形式（半年写 2026H2，全年写 2026）")
+        if not m.group(2):
+            return cls(int(m.group(1)), 0, "Y")
+        return cls(int(m.group(1)), int(m.group(3)), m.group(2).upper())
 
     @property
-    def months(self) -> tuple[str, str, str]:
-        first = 3 * (self.number - 1) + 1
-        a, b, c = (f"{self.year:04d}-{m:02d}" for m in (first, first + 1, first + 2))
-        return a, b, c
+    def months(self) -> tuple[str, ...]:
+        span = {"Q": 3, "H": 6, "Y": 12}[self.kind]
+        first = span * (self.number - 1) + 1 if self.kind != "Y" else 1
+        return tuple(f"{self.year:04d}-{m:02d}" for m in range(first, first + span))
 
     @property
     def label(self) -> str:
+        if self.kind == "Y":
+            return f"{self.year}年"
+        if self.kind == "H":
+            return f"{self.year}年{'上' if self.number == 1 else '下'}半年"
         return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
 
     def __str__(self) -> str:
-        return f"{self.year}Q{self.number}"
+        return str(self.year) if self.kind == "Y" else f"{self.year}{self.kind}{self.number}"
 
 
 @dataclass(frozen=True)

@@ -117,5 +117,10 @@ FILES = Schema(
 
 def rows_of(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a frame as plain dicts, missing values as None (for code that walks rows)."""
-    plain = df.astype(object).where(df.notna(), None)
-    return [{str(k): v for k, v in row.items()} for row in plain.to_dict("records")]
+    columns = [str(c) for c in df.columns]
+    data = [[None if _missing(v) else v for v in df[c].tolist()] for c in df.columns]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*data, strict=True)] if columns else []
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
