@@ -16,7 +16,6 @@ from tests.conftest import read_jsonl
 from zhidao.fixtures.demo import DemoPaths
 
 
-
 def _run(demo: DemoPaths, out: Path, db: Path) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "zhidao.cli", "run", str(demo.inbox), "--roster", str(demo.roster),
            "--quarter", demo.quarter, "--out", str(out), "--db", str(db),
