@@ -1,133 +1,99 @@
-"""packet.xlsx: the quarterly meeting packet as a print-ready Excel workbook (in Chinese)."""
+"""packet.xlsx: the meeting packet as a print-ready Excel workbook, in Chinese (openpyxl):
+A4, landscape where wide, header rows repeated on every page, fit to width, frozen panes,
+达标/未达标 coloured, and a native Excel chart of days per instructor per month."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from zhidao.context import RunContext
-from zhidao.frames import rows_of
-from zhidao.results import Ingested, Validated
-from zhidao.validate.rules import RULES
+from .packet_data import MISSING, Packet, Table
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
 _OK_FILL = PatternFill("solid", fgColor="C6EFCE")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
-_MISSING_FILL = PatternFill("solid", fgColor="EEEEEE")
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+_MISSING_FILL = PatternFill("solid", fgColor="E7E6E6")
+SHEETS = ("概览", "驻企天数", "报送情况", "六项职责", "核查发现", "问题清单", "签到表", "数据来源")
+FIRST_DATA_ROW = 3  # row 1: title, row 2: header
 
 
-def _table(ws: Worksheet, title: str, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
+def write_table(ws: Worksheet, table: Table) -> None:
     """Title row, header row (repeated on every printed page), bordered body, print setup."""
-    ws.append([title])
+    ws.append([table.title])
     ws.cell(1, 1).font = Font(bold=True, size=14)
-    ws.append(header)
-    for c in range(1, len(header) + 1):
-        cell = ws.cell(2, c)
-        cell.font = Font(bold=True)
-        cell.fill = _HEAD_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = _BORDER
-    for row in rows:
+    ws.append(table.header)
+    for row in table.rows:
         ws.append(row)
-    for r in range(3, ws.max_row + 1):
-        for c in range(1, len(header) + 1):
-            ws.cell(r, c).border = _BORDER
-            ws.cell(r, c).alignment = Alignment(vertical="center", wrap_text=True)
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
+    for r in range(2, ws.max_row + 1):
+        for c in range(1, len(table.header) + 1):
+            cell = ws.cell(r, c)
+            cell.border = _BORDER
+            cell.alignment = Alignment(vertical="center", wrap_text=True, horizontal="center" if r == 2 else None)
+            if r == 2:
+                cell.font = Font(bold=True)
+                cell.fill = _HEAD_FILL
+    for i, width in enumerate(table.widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "B3"
     ws.print_title_rows = "2:2"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if sum(widths) > 100 else "portrait"
+    ws.page_setup.orientation = "landscape" if sum(table.widths) > 90 else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
 
 
-def _overview(ws: Worksheet, ctx: RunContext, ingested: Ingested, validated: Validated) -> None:
-    findings = validated.findings
-    inbox = ingested.files[ingested.files["role"] == "inbox"]
-    rows: list[list[Any]] = [
-        ["季度", ctx.quarter.label],
-        ["核查基准日", ctx.as_of.isoformat()],
-        ["指导员人数", int(ingested.roster["name"].nunique())],
-        ["派驻企业数", int(ingested.roster["enterprise"].nunique())],
-        ["收到文件数", len(inbox)],
-        ["无法读取的文件数", int((inbox["status"] == "error").sum())],
-        ["工作记录条数", len(ingested.records)],
-        ["待人工核对的记录条数", int((ingested.records["review"].fillna("") != "").sum())],
-    ]
-    for sev in ("error", "warning", "info"):
-        rows.append([f"核查发现（{SEVERITY_ZH[sev]}）", int((findings["severity"] == sev).sum())])
-    rows.append(["生成时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M")])
-    _table(ws, f"{ctx.quarter.label}非公企业党建工作指导员工作情况概览", ["项目", "数值"], rows, [28, 30])
+def _colour_days(ws: Worksheet, packet: Packet) -> None:
+    for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(packet.days.rows)):
+        for c in range(3, 3 + len(packet.months)):
+            cell = ws.cell(r, c)
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            if cell.value == MISSING:
+                cell.fill = _MISSING_FILL
+            elif isinstance(cell.value, int):
+                cell.fill = _OK_FILL if cell.value >= packet.days_min else _BAD_FILL
 
 
-def _days(ws: Worksheet, ctx: RunContext, ingested: Ingested, validated: Validated) -> None:
-    att = validated.attendance
-    months = list(ctx.quarter.months)
-    reported = set(zip(validated.matches["instructor"], validated.matches["month"], strict=True))
-    header = ["指导员", "派驻企业", *[f"{m[:4]}年{int(m[5:])}月" for m in months], "季度合计"]
-    rows, status = [], []
-    for (name, enterprise), grp in att.groupby(["instructor", "enterprise"], sort=True):
-        by_month = dict(zip(grp["month"], grp["days"], strict=True))
-        cells: list[Any] = [name, enterprise]
-        marks = []
-        for m in months:
-            if (name, m) not in reported and m < ctx.as_of.isoformat()[:7]:
-                cells.append("未报送")
-                marks.append(_MISSING_FILL)
-            else:
-                days = int(by_month.get(m, 0))
-                cells.append(days)
-                marks.append(_OK_FILL if days >= ctx.profile.days_min else _BAD_FILL)
-        cells.append(int(grp["days"].sum()))
-        rows.append(cells)
-        status.append(marks)
-    _table(ws, f"驻企天数（每月不少于 {ctx.profile.days_min} 天）", header, rows, [12, 34, 12, 12, 12, 12])
-    for r, marks in enumerate(status, start=3):
-        for c, fill in enumerate(marks, start=3):
-            ws.cell(r, c).fill = fill
-            ws.cell(r, c).alignment = Alignment(horizontal="center")
+def _chart(ws: Worksheet, packet: Packet) -> None:
+    """A clustered bar chart: days per instructor (and enterprise) per month, native to Excel."""
+    n = len(packet.days.rows)
+    if n == 0:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "各指导员每月驻企天数"
+    chart.y_axis.title = "天数"
+    chart.height, chart.width = 9, max(16, n * 1.6)
+    data = Reference(ws, min_col=3, max_col=2 + len(packet.months), min_row=2, max_row=1 + n + 1)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=FIRST_DATA_ROW, max_row=FIRST_DATA_ROW + n - 1))
+    ws.add_chart(chart, f"A{FIRST_DATA_ROW + n + 2}")
 
 
-def _findings(ws: Worksheet, validated: Validated) -> None:
-    rows = []
-    for f in rows_of(validated.findings):
-        sources = "；".join(json.loads(f["sources"])) if f["sources"] else ""
-        rows.append([SEVERITY_ZH.get(f["severity"], f["severity"]), RULES[f["rule"]].title, f["rule"],
-                     f["instructor"], f["enterprise"], f["month"], f["date"], f["message"], sources])
-    header = ["级别", "问题", "规则", "指导员", "企业", "月份", "日期", "说明", "来源文件"]
-    _table(ws, "核查发现", header, rows, [8, 16, 20, 10, 28, 10, 12, 50, 40])
-
-
-def _sources(ws: Worksheet, ingested: Ingested) -> None:
-    rows = [[f["path"], {"roster": "名单", "inbox": "工作记录"}.get(f["role"], f["role"]), f["medium"],
-             {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}.get(f["status"], f["status"]),
-             f["items"], f["error_message"], f["sha256"]]
-            for f in rows_of(ingested.files)]
-    header = ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"]
-    _table(ws, "数据来源", header, rows, [50, 10, 8, 10, 8, 40, 66])
-
-
-def write_packet_xlsx(path: Path, ctx: RunContext, ingested: Ingested, validated: Validated) -> Path:
+def write_packet_xlsx(path: Path, packet: Packet) -> Path:
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "概览"
-    _overview(ws, ctx, ingested, validated)
-    _days(wb.create_sheet("驻企天数"), ctx, ingested, validated)
-    _findings(wb.create_sheet("核查发现"), validated)
-    _sources(wb.create_sheet("数据来源"), ingested)
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    tables = (packet.overview, packet.days, packet.submissions, packet.duties, packet.findings, packet.problems,
+              packet.sign_in, packet.sources)
+    for name, table in zip(SHEETS, tables, strict=True):
+        write_table(wb.create_sheet(name), table)
+    if packet.half_year:
+        for name, table in zip(("半年总结", "考核参考"), packet.half_year, strict=True):
+            write_table(wb.create_sheet(name, index=len(wb.sheetnames) - 1), table)
+    _colour_days(wb["驻企天数"], packet)
+    _chart(wb["驻企天数"], packet)
+    sign_in = wb["签到表"]
+    for r in range(FIRST_DATA_ROW, sign_in.max_row + 1):
+        sign_in.row_dimensions[r].height = 30
     wb.save(path)
     return path

@@ -51,4 +51,5 @@ def validate(ctx: RunContext, ingested: Ingested, docs_dir: Path | None = None) 
         findings += duplicates(frames["records"], ctx.profile)
     if ctx.profile.enabled("CONFLICT"):
         findings += conflicts(frames["records"], ctx.profile)
-    return Validated(matches=matches, attendance=attendance, findings=to_frame(findings), gx_results=tuple(results))
+    return Validated(matches=matches, attendance=attendance, findings=to_frame(findings),
+                     submissions=frames["submissions"], summaries=frames["summaries"], gx_results=tuple(results))

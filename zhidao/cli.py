@@ -71,6 +71,7 @@ def main() -> None:
     """zhidao — 非公企业党建工作指导员工作记录：读取、核查、生成季度交流会材料。"""
 
 
+_quarter_option = click.option("--quarter", required=True, help="季度，如 2026Q3（半年 2026H2，全年 2026）")
 _ocr_option = click.option("--ocr-engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE,
                            show_default=True, help="扫描件文字识别引擎")
 
@@ -101,7 +102,6 @@ def _run_options(func: F) -> F:
     options = [
         click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
                      help="名单文件（附件1）"),
-        click.option("--quarter", required=True, help="季度，如 2026Q3"),
         click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
                      help="输出目录"),
         click.option("--received", default=None, help="收件日期 YYYY-MM-DD（表内无报送日期时用）"),
@@ -120,6 +120,7 @@ def _run_options(func: F) -> F:
 
 @main.command()
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_quarter_option
 @_run_options
 @_ocr_option
 @handle_errors
@@ -161,6 +162,31 @@ def demo(out: Path, db: Path | None) -> None:
     summary = run_pipeline(ctx)
     click.echo(summary.describe())
     click.echo(f"季度交流会材料：{(out / 'packet.xlsx').resolve()}")
+
+
+@main.command()
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_quarter_option
+@_run_options
+@_ocr_option
+@click.pass_context
+def packet(click_ctx: click.Context, /, **options: Any) -> None:
+    """Make the meeting packet (packet.xlsx, packet.pdf) for a quarter — the whole run."""
+    click_ctx.invoke(run, **options)
+
+
+@main.command()
+@click.argument("half", metavar="HALF")
+@click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_run_options
+@_ocr_option
+@click.pass_context
+def halfyear(click_ctx: click.Context, /, half: str, **options: Any) -> None:
+    """The half-year version (e.g. 2026H2): six months of attendance, the summaries received,
+    and the figures an assessor weighs (never a grade)."""
+    if not half.upper().rstrip("12").endswith("H"):
+        raise click.BadParameter("请写成 2026H2 这样的形式", param_hint="HALF")
+    click_ctx.invoke(run, quarter=half, **options)
 
 
 @main.group()

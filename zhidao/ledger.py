@@ -1,8 +1,9 @@
-"""The ledger: an embedded SQLite file of received files, records with their sources, runs
-and findings.
+"""The ledger: an embedded SQLite file of received files, records with their sources, runs,
+findings, corrections and a hash-chained, append-only event log (zhidao.audit).
 
 Files are keyed by sha256 and records by their stable id, so ingesting the same inbox twice
-adds nothing twice; every run is appended.
+adds nothing twice (and appends no second "received"/"extracted" event); every run is appended.
+Every event goes through :meth:`Ledger.append_event`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,28 @@ from typing import Any
 import pandas as pd
 
 from zhidao import __version__
-from zhidao.errors import LedgerError
+from zhidao.audit import (
+    CORRECTED,
+    EXTRACTED,
+    GENESIS,
+    PACKET_ISSUED,
+    RECEIVED,
+    RUN_FINISHED,
+    RUN_STARTED,
+    UPGRADED,
+    EventRow,
+    canonical,
+    digest,
+    event_hash,
+)
+from zhidao.errors import BAD_OPTION, ConfigError, LedgerError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+TABLES = ("files", "file_paths", "records", "field_values", "runs", "findings", "events", "corrections",
+          "run_records", "run_files")
+# The record fields a reviewer may correct (SPEC.md's canonical fields, plus the form's month).
+CORRECTABLE = ("instructor", "unit", "enterprise", "visit_date", "content", "duties", "problems", "signed",
+               "report_date", "remarks", "form_month")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, path TEXT NOT NULL, medium TEXT,
@@ -44,7 +64,32 @@ CREATE TABLE IF NOT EXISTS findings (
     run_id INTEGER NOT NULL REFERENCES runs(run_id), rule TEXT NOT NULL, severity TEXT,
     instructor TEXT, enterprise TEXT, month TEXT, date TEXT, sources TEXT, message TEXT
 );
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS corrections (
+    correction_id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL,
+    record_id TEXT NOT NULL, field TEXT NOT NULL, old TEXT, new TEXT, reason TEXT, event_seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_records (
+    run_id INTEGER NOT NULL, record_id TEXT NOT NULL, instructor TEXT, enterprise TEXT, month TEXT,
+    status TEXT, counted INTEGER, PRIMARY KEY (run_id, record_id)
+);
+CREATE TABLE IF NOT EXISTS run_files (
+    run_id INTEGER NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, role TEXT,
+    PRIMARY KEY (run_id, sha256, path)
+);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS corrections_no_update BEFORE UPDATE ON corrections
+    BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS corrections_no_delete BEFORE DELETE ON corrections
+    BEGIN SELECT RAISE(ABORT, 'corrections are append-only'); END;
 """
+_IDS = "SELECT value FROM json_each(?)"  # a JSON array of ids as a subquery (no variable limit)
 
 
 def _now() -> str:

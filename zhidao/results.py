@@ -25,6 +25,8 @@ class Validated:
     matches: pd.DataFrame  # frames.MATCHES
     attendance: pd.DataFrame  # frames.ATTENDANCE
     findings: pd.DataFrame  # frames.FINDINGS
+    submissions: pd.DataFrame | None = None  # instructor × month: deadline, received, late (validate.checks)
+    summaries: pd.DataFrame | None = None  # instructor × half year: deadline, received (validate.checks)
     gx_results: tuple[dict[str, Any], ...] = ()  # Great Expectations validation results (JSON)
 
 

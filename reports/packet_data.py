@@ -1,0 +1,217 @@
+"""The meeting packet's content, built once from the run's frames (pure), then rendered as
+Excel (packet_xlsx) and as a printable PDF (packet_pdf) — so both show the same numbers."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from zhidao.context import RunContext
+from zhidao.frames import rows_of
+from zhidao.ingest.duties import CODE_NAMES
+from zhidao.results import Ingested, Validated
+from zhidao.validate.rules import RULES
+
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+MISSING = "未报送"  # a month with no record at all: never shown as 0
+NOT_DUE = "—"  # a month not yet due
+_EMPTYISH = {"", "无", "暂无", "/", "无。", "—", "-"}
+
+
+def mask_phone(phone: str | None) -> str:
+    """13812341234 → 138****1234 (phone numbers are not printed in full in the packet)."""
+    digits = re.sub(r"\D", "", phone or "")
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 7 else ("" if not digits else "****")
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    widths: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InstructorPage:
+    """The outline of one instructor's report at the meeting."""
+
+    name: str
+    unit: str
+    enterprises: list[str]
+    days: list[tuple[str, str, Any]]  # (enterprise, month, days or MISSING)
+    duties: list[str]
+    problems: list[str]
+    findings: list[str]
+
+
+@dataclass(frozen=True)
+class Packet:
+    county: str
+    period_label: str
+    made: str
+    months: list[str]
+    days_min: int
+    overview: Table
+    days: Table
+    submissions: Table
+    duties: Table
+    findings: Table
+    problems: Table
+    sign_in: Table
+    sources: Table
+    instructors: list[InstructorPage]
+    half_year: tuple[Table, Table] | None = None  # 半年总结, 考核参考 (a half-year packet only)
+
+
+def month_label(month: str) -> str:
+    return f"{int(month[5:])}月"
+
+
+def county_of(ingested: Ingested) -> str:
+    """The county, from the roster's enterprise names ('青川县…' → 青川县)."""
+    names = [m.group(0) for e in ingested.roster["enterprise"].dropna() if (m := re.match(r"^.{1,6}?[县市区旗]", e))]
+    return collections.Counter(names).most_common(1)[0][0] if names else ""
+
+
+def _day_cells(ctx: RunContext, validated: Validated) -> dict[tuple[str, str, str], Any]:
+    reported = {(m["instructor"], m["month"]) for m in rows_of(validated.matches) if m["status"] == "ok"}
+    due = {(s["instructor"], s["month"]) for s in rows_of(validated.submissions)} \
+        if validated.submissions is not None else set()
+    cells: dict[tuple[str, str, str], Any] = {}
+    for row in rows_of(validated.attendance):
+        key = (row["instructor"], row["month"])
+        if key in reported:
+            cells[(row["instructor"], row["enterprise"], row["month"])] = row["days"]
+        elif key in due or row["month"] < ctx.as_of.isoformat()[:7]:
+            cells[(row["instructor"], row["enterprise"], row["month"])] = MISSING
+        else:
+            cells[(row["instructor"], row["enterprise"], row["month"])] = NOT_DUE
+    return cells
+
+
+def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated) -> Packet:
+    months = list(ctx.quarter.months)
+    roster = [r for r in rows_of(ingested.roster) if r["name"]]
+    cells = _day_cells(ctx, validated)
+    pairs = list(dict.fromkeys((r["name"], r["enterprise"]) for r in roster if r["enterprise"]))
+    counted = {m["record_id"] for m in rows_of(validated.matches) if m["counted"]}
+    records = [r for r in rows_of(ingested.records) if r["record_id"] in counted]
+    findings = rows_of(validated.findings)
+    days = Table(
+        f"驻企天数（每月不少于 {ctx.profile.days_min} 天；“{MISSING}”表示该月没有任何记录）",
+        ["指导员", "派驻企业", *[month_label(m) for m in months], "合计"],
+        [[n, e, *[cells.get((n, e, m), NOT_DUE) for m in months],
+          sum(v for m in months if isinstance(v := cells.get((n, e, m)), int))] for n, e in pairs],
+        [10, 30, *[9] * len(months), 8])
+    return Packet(
+        county=county_of(ingested), period_label=ctx.quarter.label, made=dt.date.today().isoformat(),
+        months=months, days_min=ctx.profile.days_min,
+        overview=_overview(ctx, ingested, validated, roster),
+        days=days,
+        submissions=_submissions(validated, months),
+        duties=_duties(roster, records),
+        findings=Table("核查发现（按级别）", ["级别", "问题", "指导员", "企业", "月份", "日期", "说明", "来源文件"],
+                       [[SEVERITY_ZH[f["severity"]], RULES[f["rule"]].title, f["instructor"], f["enterprise"],
+                         f["month"], f["date"], f["message"], "；".join(json.loads(f["sources"] or "[]"))]
+                        for f in sorted(findings, key=lambda f: list(SEVERITY_ZH).index(f["severity"]))],
+                       [6, 14, 9, 24, 9, 11, 50, 40]),
+        problems=Table("问题清单（工作记录中反映的问题）", ["指导员", "企业", "日期", "存在问题", "来源文件"],
+                       [[r["instructor"], r["enterprise"], r["visit_date"], r["problems"], r["source"]]
+                        for r in records if (r["problems"] or "").strip() not in _EMPTYISH],
+                       [9, 26, 11, 60, 40]),
+        sign_in=Table(f"{ctx.quarter.label}非公企业党建工作指导员工作交流会签到表",
+                      ["序号", "姓名", "工作单位", "派驻企业", "联系电话", "签到"],
+                      [[i, n["name"], n["unit"], "、".join(e["enterprise"] for e in roster if e["name"] == n["name"]),
+                        mask_phone(n["phone"]), ""]
+                       for i, n in enumerate(_unique(roster), start=1)],
+                      [6, 10, 22, 40, 14, 18]),
+        sources=Table("数据来源（每个文件及其 SHA-256）", ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"],
+                      [[f["path"], {"roster": "名单", "inbox": "工作记录"}.get(f["role"], f["role"]), f["medium"],
+                        {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}.get(f["status"], f["status"]),
+                        f["items"], f["error_message"], f["sha256"]] for f in rows_of(ingested.files)],
+                      [46, 8, 7, 9, 7, 36, 66]),
+        instructors=[_page(n, roster, cells, months, records, findings) for n in _unique(roster)],
+        half_year=_half_year(ctx, validated, roster, days, records) if ctx.quarter.kind == "H" else None,
+    )
+
+
+def _unique(roster: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list({r["name"]: r for r in reversed(roster)}.values())[::-1]
+
+
+def _overview(ctx: RunContext, ingested: Ingested, validated: Validated, roster: list[dict[str, Any]]) -> Table:
+    inbox = [f for f in rows_of(ingested.files) if f["role"] == "inbox"]
+    sev = collections.Counter(str(s) for s in validated.findings["severity"])
+    review = sum(1 for r in rows_of(ingested.records) if r["review"])
+    rows: list[list[Any]] = [
+        ["时间范围", ctx.quarter.label], ["核查基准日", ctx.as_of.isoformat()], ["规则方案", ctx.profile.name],
+        ["指导员人数", len({r["name"] for r in roster})], ["派驻企业数", len({r["enterprise"] for r in roster})],
+        ["收到文件数", len(inbox)], ["无法读取的文件数", sum(1 for f in inbox if f["status"] == "error")],
+        ["工作记录条数", len(ingested.records)], ["待人工核对的记录条数", review],
+        *[[f"核查发现（{SEVERITY_ZH[s]}）", sev.get(s, 0)] for s in SEVERITY_ZH],
+    ]
+    title = f"{county_of(ingested)}{ctx.quarter.label}非公企业党建工作指导员工作交流会材料 · 概览"
+    return Table(title, ["项目", "数值"], rows, [28, 34])
+
+
+def _submissions(validated: Validated, months: list[str]) -> Table:
+    rows = []
+    for s in rows_of(validated.submissions) if validated.submissions is not None else []:
+        status = "未交" if s["received"] is None else ("逾期" if s["late"] else "按时")
+        rows.append([s["instructor"], month_label(s["month"]), status, s["received"] or "", s["deadline"]])
+    return Table("报送情况（上月记录应于截止日前报送）", ["指导员", "月份", "情况", "报送日期", "截止日期"], rows,
+                 [10, 8, 8, 12, 12])
+
+
+def _duties(roster: list[dict[str, Any]], records: list[dict[str, Any]]) -> Table:
+    rows = []
+    for n in _unique(roster):
+        counts = collections.Counter(c for r in records if r["instructor"] == n["name"]
+                                     for c in (r["duties"] or "").split(",") if c)
+        rows.append([n["name"], *[counts.get(code, 0) or "" for code in CODE_NAMES], len(counts)])
+    return Table("六项职责履行情况（记录次数；空白表示本期未涉及）", ["指导员", *CODE_NAMES.values(), "涉及项数"], rows,
+                 [10, *[12] * 6, 9])
+
+
+def _page(n: dict[str, Any], roster: list[dict[str, Any]], cells: dict[tuple[str, str, str], Any], months: list[str],
+          records: list[dict[str, Any]], findings: list[dict[str, Any]]) -> InstructorPage:
+    name = n["name"]
+    enterprises = [r["enterprise"] for r in roster if r["name"] == name and r["enterprise"]]
+    mine = [r for r in records if r["instructor"] == name]
+    codes = sorted({c for r in mine for c in (r["duties"] or "").split(",") if c})
+    return InstructorPage(
+        name=name, unit=n["unit"] or "", enterprises=enterprises,
+        days=[(e, m, cells.get((name, e, m), NOT_DUE)) for e in enterprises for m in months],
+        duties=[CODE_NAMES[c] for c in codes],
+        problems=sorted({r["problems"] for r in mine if (r["problems"] or "").strip() not in _EMPTYISH}),
+        findings=[f["message"] for f in findings if f["instructor"] == name],
+    )
+
+
+def _half_year(ctx: RunContext, validated: Validated, roster: list[dict[str, Any]], days: Table,
+               records: list[dict[str, Any]]) -> tuple[Table, Table]:
+    """The half year's summaries, and the inputs an assessor weighs — never a grade."""
+    summaries = rows_of(validated.summaries) if validated.summaries is not None else []
+    got = {s["instructor"]: s for s in summaries}
+    summary_rows = [[n["name"], s["half"], s["deadline"], s["received"] or "未交"] if (s := got.get(n["name"]))
+                    else [n["name"], "", "", "未到期或不适用"] for n in _unique(roster)]
+    subs = rows_of(validated.submissions) if validated.submissions is not None else []
+    inputs = []
+    for n in _unique(roster):
+        mine = [r for r in days.rows if r[0] == n["name"]]
+        months_ok = sum(1 for r in mine for v in r[2:-1] if isinstance(v, int) and v >= ctx.profile.days_min)
+        months_due = sum(1 for r in mine for v in r[2:-1] if v != NOT_DUE)
+        on_time = sum(1 for s in subs if s["instructor"] == n["name"] and s["received"] and not s["late"])
+        due = sum(1 for s in subs if s["instructor"] == n["name"])
+        duties = {c for r in records if r["instructor"] == n["name"] for c in (r["duties"] or "").split(",") if c}
+        inputs.append([n["name"], sum(r[-1] for r in mine), f"{months_ok}/{months_due}", f"{on_time}/{due}",
+                       len(duties), got.get(n["name"], {}).get("received") or "—"])
+    return (Table("半年工作总结报送情况", ["指导员", "半年", "截止日期", "报送日期"], summary_rows, [10, 10, 14, 16]),
+            Table("考核参考（供考核人员参阅的客观数据，本表不评定等次）",
+                  ["指导员", "驻企总天数", f"达到每月{ctx.profile.days_min}天的月数", "按时报送的月数",
+                   "涉及职责项数", "半年总结报送日期"], inputs, [10, 12, 18, 14, 12, 16]))

@@ -1,0 +1,121 @@
+"""packet.pdf: the printable meeting packet (ReportLab, A4, CJK font embedded): a cover, the
+tables, a bar chart of days per month, and one page per instructor as the outline of their
+report at the meeting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from zhidao.fonts import register_cjk_font
+
+from .packet_data import MISSING, InstructorPage, Packet
+from .packet_data import Table as PacketTable
+
+_PALETTE = [colors.HexColor(c) for c in ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47")]
+_WIDTH = A4[0] - 30 * mm
+
+
+class _Styles:
+    def __init__(self, font: str) -> None:
+        self.title = ParagraphStyle("title", fontName=font, fontSize=22, leading=30, alignment=1)
+        self.h1 = ParagraphStyle("h1", fontName=font, fontSize=15, leading=22, spaceAfter=6, keepWithNext=1)
+        self.h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=18, spaceBefore=6, spaceAfter=3,
+                                 keepWithNext=1)
+        self.body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
+        self.cell = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=10, wordWrap="CJK")
+        self.cover = ParagraphStyle("cover", fontName=font, fontSize=13, leading=22, alignment=1)
+
+
+def _cell(value: Any, style: ParagraphStyle) -> Paragraph:
+    text = "" if value is None else str(value)
+    return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;"), style)
+
+
+def _table(table: PacketTable, st: _Styles, font: str) -> list[Flowable]:
+    widths = table.widths or [1] * len(table.header)
+    scale = _WIDTH / sum(widths)
+    data = [[_cell(h, st.cell) for h in table.header]] + [[_cell(v, st.cell) for v in row] for row in table.rows]
+    if len(data) == 1:
+        data.append([_cell("（无）", st.cell)] + [_cell("", st.cell)] * (len(table.header) - 1))
+    grid = Table(data, colWidths=[w * scale for w in widths], repeatRows=1)
+    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
+                              ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return [Paragraph(table.title, st.h1), grid, Spacer(1, 8)]
+
+
+def _chart(packet: Packet, font: str) -> Drawing:
+    rows = packet.days.rows
+    drawing = Drawing(_WIDTH, 230)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 30, 50, _WIDTH - 130, 160
+    chart.data = [[v if isinstance(v := row[2 + i], int) else 0 for row in rows] for i in range(len(packet.months))]
+    chart.categoryAxis.categoryNames = [f"{r[0]}\n{str(r[1])[:6]}" for r in rows]
+    chart.categoryAxis.labels.fontName = font
+    chart.categoryAxis.labels.fontSize = 6
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.labels.fontName = font
+    for i in range(len(packet.months)):
+        chart.bars[i].fillColor = _PALETTE[i % len(_PALETTE)]
+    legend = Legend()
+    legend.x, legend.y = _WIDTH - 90, 200
+    legend.fontName = font
+    legend.colorNamePairs = [(_PALETTE[i % len(_PALETTE)], f"{int(m[5:])}月") for i, m in enumerate(packet.months)]
+    drawing.add(chart)
+    drawing.add(legend)
+    drawing.add(String(30, 218, f"各指导员每月驻企天数（每月不少于 {packet.days_min} 天）", fontName=font, fontSize=10))
+    return drawing
+
+
+def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) -> list[Flowable]:
+    out: list[Flowable] = [PageBreak(), Paragraph(f"{page.name}　工作汇报提纲", st.h1),
+                           Paragraph(f"派出单位：{page.unit}　　派驻企业：{'、'.join(page.enterprises)}", st.body),
+                           Paragraph("一、每月驻企天数", st.h2)]
+    header = ["派驻企业", *[f"{int(m[5:])}月" for m in packet.months]]
+    rows = [[e, *[next(v for ee, mm_, v in page.days if ee == e and mm_ == m) for m in packet.months]]
+            for e in page.enterprises]
+    out += _table(PacketTable("", header, rows, [40, *[10] * len(packet.months)]), st, font)[1:]
+    if any(v == MISSING for _, _, v in page.days):
+        out.append(Paragraph(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.body))
+    out.append(Paragraph("二、履行的职责", st.h2))
+    out.append(Paragraph("、".join(page.duties) or "本期记录中未涉及", st.body))
+    out.append(Paragraph("三、企业存在的问题", st.h2))
+    out += [Paragraph(f"{i}. {p}", st.body) for i, p in enumerate(page.problems, start=1)] or \
+        [Paragraph("记录中未反映问题", st.body)]
+    out.append(Paragraph("四、需要说明的核查发现", st.h2))
+    out += [Paragraph(f"{i}. {f}", st.body) for i, f in enumerate(page.findings, start=1)] or \
+        [Paragraph("无", st.body)]
+    return out
+
+
+def write_packet_pdf(path: Path, packet: Packet) -> Path:
+    font = register_cjk_font()
+    st = _Styles(font)
+    story: list[Flowable] = [
+        Spacer(1, 60 * mm), Paragraph(f"{packet.county}非公企业党建工作指导员", st.title),
+        Paragraph(f"{packet.period_label}工作交流会材料", st.title), Spacer(1, 30 * mm),
+        Paragraph(f"制作日期：{packet.made}", st.cover), PageBreak(),
+    ]
+    story += _table(packet.overview, st, font)
+    story += _table(packet.days, st, font)
+    story += [_chart(packet, font), PageBreak()]
+    for table in (packet.submissions, packet.duties, *(packet.half_year or ()), packet.findings, packet.problems,
+                  packet.sign_in):
+        story += _table(table, st, font)
+    for page in packet.instructors:
+        story += _instructor(page, packet, st, font)
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
+                            bottomMargin=15 * mm, title=f"{packet.county}{packet.period_label}工作交流会材料",
+                            author="zhidao")
+    doc.build(story)
+    return path
