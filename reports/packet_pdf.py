@@ -36,8 +36,11 @@ class _Styles:
         self.cover = ParagraphStyle("cover", fontName=font, fontSize=13, leading=22, alignment=1)
 
 
-def _cell(value: Any, style: ParagraphStyle) -> Paragraph:
+def _cell(value: Any, style: ParagraphStyle) -> Paragraph | str:
+    """Short values as plain strings (fast); long ones as paragraphs that wrap in the cell."""
     text = "" if value is None else str(value)
+    if len(text) <= 12:
+        return text
     return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;"), style)
 
 
@@ -48,7 +51,8 @@ def _table(table: PacketTable, st: _Styles, font: str) -> list[Flowable]:
     if len(data) == 1:
         data.append([_cell("（无）", st.cell)] + [_cell("", st.cell)] * (len(table.header) - 1))
     grid = Table(data, colWidths=[w * scale for w in widths], repeatRows=1)
-    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                              ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
                               ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     return [Paragraph(table.title, st.h1), grid, Spacer(1, 8)]

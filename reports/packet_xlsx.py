@@ -20,6 +20,10 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
 _OK_FILL = PatternFill("solid", fgColor="C6EFCE")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 _MISSING_FILL = PatternFill("solid", fgColor="E7E6E6")
+_HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_BODY_ALIGN = Alignment(vertical="center", wrap_text=True)
+_CENTRE = Alignment(horizontal="center", vertical="center")
+_BOLD = Font(bold=True)
 SHEETS = ("概览", "驻企天数", "报送情况", "六项职责", "核查发现", "问题清单", "签到表", "数据来源")
 FIRST_DATA_ROW = 3  # row 1: title, row 2: header
 
@@ -31,14 +35,12 @@ def write_table(ws: Worksheet, table: Table) -> None:
     ws.append(table.header)
     for row in table.rows:
         ws.append(row)
-    for r in range(2, ws.max_row + 1):
-        for c in range(1, len(table.header) + 1):
-            cell = ws.cell(r, c)
+    for row in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(table.header)):
+        for cell in row:
             cell.border = _BORDER
-            cell.alignment = Alignment(vertical="center", wrap_text=True, horizontal="center" if r == 2 else None)
-            if r == 2:
-                cell.font = Font(bold=True)
-                cell.fill = _HEAD_FILL
+            cell.alignment = _BODY_ALIGN
+    for cell in ws[2]:
+        cell.alignment, cell.font, cell.fill = _HEAD_ALIGN, _BOLD, _HEAD_FILL
     for i, width in enumerate(table.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "B3"
@@ -55,7 +57,7 @@ def _colour_days(ws: Worksheet, packet: Packet) -> None:
     for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + len(packet.days.rows)):
         for c in range(3, 3 + len(packet.months)):
             cell = ws.cell(r, c)
-            cell.alignment = Alignment(horizontal="center", vertical="center")
+            cell.alignment = _CENTRE
             if cell.value == MISSING:
                 cell.fill = _MISSING_FILL
             elif isinstance(cell.value, int):
