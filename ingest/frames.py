@@ -38,6 +38,7 @@ def items_to_records(items: Iterable[Item]) -> pd.DataFrame:
             sha256=it.source.sha256,
             page=it.page,
             extractor=it.extractor,
+            steps=json.dumps(it.steps, ensure_ascii=False) if it.steps else None,
         )
         rows.append(row)
     return frames.RECORDS.frame(rows)

@@ -131,6 +131,10 @@ def flatten_photo(gray: np.ndarray) -> Flattened:
     quad = find_page(gray)
     if quad is None:
         return Flattened(gray, None)
+    return warp_page(gray, quad)
+
+
+def warp_page(gray: np.ndarray, quad: np.ndarray) -> Flattened:
     tl, tr, br, bl = _order(quad)
     width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
     height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
@@ -169,3 +173,14 @@ def despeckle(gray: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 SPECKLED = 1.0  # isolated dots per thousand pixels on a page that needs despeckling
+
+
+def replay_steps(gray: np.ndarray, steps: dict[str, str]) -> np.ndarray:
+    """Re-apply the recorded geometry of a scanned page (photo corners, scale, quarter turn,
+    deskew), so that boxes recorded on the prepared page fall on the same pixels again."""
+    if "photo_corners" in steps:
+        quad = np.array([[float(v) for v in p.split(",")] for p in steps["photo_corners"].split(";")], np.float32)
+        gray = warp_page(gray, quad).image
+    gray, _ = normalise_resolution(gray)
+    gray = rotate_quarter(gray, int(steps.get("orientation", "0")))
+    return rotate_small(gray, float(steps.get("deskew_degrees", "0")))

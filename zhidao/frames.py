@@ -66,7 +66,7 @@ RECORDS = Schema(
         ("record_id", S), ("instructor", S), ("unit", S), ("enterprise", S), ("visit_date", S),
         ("content", S), ("duties", S), ("problems", S), ("signed", B), ("report_date", S),
         ("remarks", S), ("form_month", S), ("review", S),
-        ("source", S), ("sha256", S), ("page", INT), ("extractor", S),
+        ("source", S), ("sha256", S), ("page", INT), ("extractor", S), ("steps", S),
     ),
 )
 

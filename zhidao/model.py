@@ -144,3 +144,26 @@ class ErrorInfo:
     message: str
     remedy: str
     page: int | None = None
+
+
+# Chinese names of the record fields, as a clerk reads them (review sheet, trace, packet).
+FIELD_LABELS: dict[str, str] = {
+    "instructor": "指导员", "unit": "派出单位", "enterprise": "驻企单位", "visit_date": "驻企日期",
+    "content": "工作内容", "duties": "履行职责", "problems": "存在问题", "signed": "企业签字",
+    "report_date": "报送日期", "remarks": "备注",
+}
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One value a person should check: where it is, what was read, and its picture."""
+
+    record_id: str
+    field: str
+    file: str
+    sha256: str
+    page: int
+    location: str
+    value: str
+    confidence: float
+    picture: bytes | None
