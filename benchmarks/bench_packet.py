@@ -15,13 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bench_validate import build  # noqa: E402
+from bench_validate import build
 
-from zhidao.context import Quarter, RunContext  # noqa: E402
-from zhidao.reports.packet_data import build_packet  # noqa: E402
-from zhidao.reports.packet_pdf import write_packet_pdf  # noqa: E402
-from zhidao.reports.packet_xlsx import write_packet_xlsx  # noqa: E402
-from zhidao.validate.stage import validate  # noqa: E402
+from zhidao.context import Quarter, RunContext
+from zhidao.reports.packet_data import build_packet
+from zhidao.reports.packet_pdf import write_packet_pdf
+from zhidao.reports.packet_xlsx import write_packet_xlsx
+from zhidao.validate.stage import validate
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from zhidao.model import Item, ReadOptions, SourceFile
 from .forms import page_to_items, seen_labels
 from .layout import Page
 from .roster_xlsx import cell_text
-from .sheets import grid_to_page
+from .sheets import Merge, grid_to_page
 
 EXTRACTOR = "xlsx/1"
 
@@ -46,15 +46,16 @@ def xlsx_to_pages(path: Path) -> list[Page]:
     return pages
 
 
-def xls_to_pages(path: Path) -> list[Page]:
+def xls_sheets(path: Path, formatting_info: bool = False) -> list[tuple[str, list[list[str]], list[Merge]]]:
+    """Every sheet of an old .xls as (name, cell texts, merged ranges), dates as dates."""
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
+        book = xlrd.open_workbook(str(path), formatting_info=formatting_info)
     except (xlrd.XLRDError, OSError, AssertionError, IndexError) as exc:
         raise file_damaged(path, f"旧版 Excel 文件无法打开（{type(exc).__name__}）") from exc
-    pages = []
-    for number, sheet in enumerate(book.sheets(), start=1):
+    sheets = []
+    for sheet in book.sheets():
         values = []
         for r in range(sheet.nrows):
             row = []
@@ -65,9 +66,14 @@ def xls_to_pages(path: Path) -> list[Page]:
                     value = xlrd.xldate_as_datetime(cell.value, book.datemode)
                 row.append(cell_text(value))
             values.append(row)
-        merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
-        pages.append(grid_to_page(number, values, merges, _rc_ref(sheet.name)))
-    return pages
+        merges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells] if formatting_info else []
+        sheets.append((sheet.name, values, merges))
+    return sheets
+
+
+def xls_to_pages(path: Path) -> list[Page]:
+    return [grid_to_page(number, values, merges, _rc_ref(name))
+            for number, (name, values, merges) in enumerate(xls_sheets(path, formatting_info=True), start=1)]
 
 
 def pages_to_items(path: Path, source: SourceFile, pages: list[Page], extractor: str) -> list[Item]:
