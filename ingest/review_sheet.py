@@ -19,16 +19,17 @@ def read_review_sheet(path: Path, header: tuple[str, ...]) -> list[tuple[int, st
         raise file_damaged(path, f"核对表无法打开（{type(exc).__name__}）") from exc
     try:
         if "待核对" not in wb.sheetnames:
-            raise InputError(REVIEW_SHEET_INVALID, "找不到“待核对”工作表", path, "请使用 zhidao review export 导出的核对表")
+            raise InputError(REVIEW_SHEET_INVALID, "找不到“待核对”工作表", path,
+                             "请使用 zhidao review export 导出的核对表")
         rows = list(wb["待核对"].iter_rows(values_only=True))
     finally:
         wb.close()
     got = tuple(str(v).strip() if v is not None else "" for v in (rows[0] if rows else ()))[: len(header)]
     if got != header:
         missing = [h for h in header if h not in got]
-        raise InputError(REVIEW_SHEET_INVALID,
-                         f"核对表的表头被改动（{'缺少：' + '、'.join(missing) if missing else '栏目顺序不对'}），未做任何更改",
-                         path, "请重新导出核对表，只在“更正为”一栏填写")
+        what = "缺少：" + "、".join(missing) if missing else "栏目顺序不对"
+        raise InputError(REVIEW_SHEET_INVALID, f"核对表的表头被改动（{what}），未做任何更改", path,
+                         "请重新导出核对表，只在“更正为”一栏填写")
     fix, rid, code = header.index("更正为"), header.index("记录编号"), header.index("栏目代码")
     out = []
     for number, row in enumerate(rows[1:], start=2):

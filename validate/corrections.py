@@ -14,9 +14,14 @@ from zhidao.frames import rows_of
 
 
 class Corrected(Protocol):
-    record_id: str
-    field: str
-    new: str | None
+    @property
+    def record_id(self) -> str: ...
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def new(self) -> str | None: ...
 
 
 def records_with_corrections(records: pd.DataFrame, corrections: Iterable[Corrected]) -> pd.DataFrame:

@@ -58,8 +58,10 @@ def event_hash(prev_hash: str, seq: int, at: str, kind: str, payload: str) -> st
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """The outcome of a chain check: ``problem`` is None when the chain is intact, else one of
-    ``edited``, ``removed``, ``reordered``; ``seq`` is the first entry concerned."""
+    """The outcome of a check: ``problem`` is None when all is intact, else one of ``edited``,
+    ``removed``, ``reordered`` (the chain itself), ``mismatch`` (a table no longer holds what an
+    event recorded) or ``unlogged`` (table rows no event announced); ``seq`` is the first entry
+    concerned."""
 
     count: int
     head: str  # hash of the last event (GENESIS for an empty log): write it down to anchor the log
@@ -74,6 +76,10 @@ class VerifyResult:
     def message(self) -> str:
         if self.ok:
             return f"事件日志完整：共 {self.count} 条，哈希链校验通过（末条哈希 {self.head}）"
+        if self.problem == "mismatch":
+            return f"台账数据与事件日志第 {self.seq} 条的记载不符：{self.detail}"
+        if self.problem == "unlogged":
+            return f"台账中有未记入事件日志的数据：{self.detail}"
         what = {"edited": "被修改", "removed": "被删除", "reordered": "顺序被调换"}[self.problem or ""]
         return f"事件日志第 {self.seq} 条{what}：{self.detail}"
 

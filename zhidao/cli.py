@@ -190,6 +190,52 @@ def halfyear(click_ctx: click.Context, /, half: str, **options: Any) -> None:
 
 
 @main.group()
+def review() -> None:
+    """The human review loop in Excel: values to check out, corrections back in (核对)."""
+
+
+_db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
+                          show_default=True, help="台账数据库（SQLite 文件）")
+
+
+@review.command("export")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("review.xlsx"),
+              show_default=True, help="核对表")
+@_db_option
+@handle_errors
+def review_export(out: Path, db: Path) -> None:
+    """Write review.xlsx: one row per value to check, with its picture or its location."""
+    from zhidao.ledger import Ledger
+    from zhidao.pipeline.review import review_items
+    from zhidao.reports.review_xlsx import write_review_xlsx
+
+    with Ledger(db, create=False) as ledger:
+        items = review_items(ledger)
+    write_review_xlsx(out, items)
+    click.echo(f"待核对 {len(items)} 项：{out.resolve()}")
+
+
+@review.command("apply")
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "who", required=True, help="更正人姓名")
+@_db_option
+@handle_errors
+def review_apply(sheet: Path, who: str, db: Path) -> None:
+    """Record the corrections of a filled review.xlsx in the ledger (all or nothing)."""
+    from zhidao.ingest.review_sheet import read_review_sheet
+    from zhidao.ledger import Ledger
+    from zhidao.pipeline.review import apply_corrections, check_corrections
+    from zhidao.reports.review_xlsx import HEADER
+
+    rows = read_review_sheet(sheet, HEADER)
+    with Ledger(db, create=False) as ledger:
+        known = {r for (r,) in ledger.conn.execute("SELECT record_id FROM records")}
+        corrections = check_corrections(rows, known, sheet)
+        count = apply_corrections(ledger, corrections, who)
+    click.echo(f"已记录 {count} 项更正（更正人：{who}）。重新运行 zhidao run 即按更正后的数据核查并生成材料。")
+
+
+@main.group()
 def rules() -> None:
     """The dispatch rules profile (规则配置)."""
 
@@ -203,6 +249,69 @@ def rules_show(path: Path | None) -> None:
     from zhidao.validate.profile import load_profile, profile_to_text
 
     click.echo(profile_to_text(load_profile(path)))
+
+
+@main.group()
+def audit() -> None:
+    """Audit trail: verify the ledger's hash chain, export the bundle for the supervision bureau."""
+
+
+@audit.command("verify")
+@_db_option
+@handle_errors
+def audit_verify(db: Path) -> None:
+    """Recompute the event log's hash chain and check the ledger's tables against it."""
+    from zhidao.ledger import Ledger
+    from zhidao.pipeline.audit import tampered, verify_ledger
+
+    with Ledger(db, create=False) as ledger:
+        result = verify_ledger(ledger)
+        if not result.ok:
+            raise tampered(ledger, result)
+    click.echo(result.message())
+
+
+@audit.command("export")
+@click.option("--quarter", required=True, help="季度，如 2026Q3")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="导出的压缩包（.zip）")
+@_db_option
+@click.option("--run-dir", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="该次运行的输出目录（默认取台账中记录的目录）")
+@handle_errors
+def audit_export(quarter: str, out: Path, db: Path, run_dir: Path | None) -> None:
+    """Write the quarter's audit bundle (zip) for the supervision bureau."""
+    from zhidao.context import Quarter
+    from zhidao.ledger import Ledger
+    from zhidao.pipeline.export import export_bundle
+
+    with Ledger(db, create=False) as ledger:
+        exported = export_bundle(ledger, Quarter.parse(quarter), out, run_dir)
+    for warning in exported.warnings:
+        click.echo(f"注意：{warning}", err=True)
+    click.echo(exported.describe())
+
+
+@main.command()
+@click.argument("instructor")
+@click.argument("month")
+@_db_option
+@click.option("--enterprise", default=None, help="只看这家企业（名称的一部分即可）")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def trace(instructor: str, month: str, db: Path, enterprise: str | None, fmt: str) -> None:
+    """Show how an instructor's day count for MONTH (YYYY-MM) was obtained, from the ledger."""
+    import json
+
+    from zhidao.ledger import Ledger
+    from zhidao.pipeline.trace import trace as run_trace
+    from zhidao.pipeline.trace import trace_to_text
+
+    with Ledger(db, create=False) as ledger:
+        result = run_trace(ledger, instructor, month, enterprise)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(trace_to_text(result))
 
 
 if __name__ == "__main__":  # pragma: no cover
