@@ -13,14 +13,10 @@ from zhidao.model import Item, ReadOptions, SourceFile, Value
 from zhidao.text import clean_name
 
 from .labels import RECORD_MATCHER
-from .layout import Line, Page
+from .layout import Page
 
 EXTRACTOR = "summary/1"
 TITLE_WORD = "总结"
-
-
-def page_text(page: Page) -> list[Line]:
-    return list(page.lines)
 
 
 def summary_item(path: Path, source: SourceFile, pages: list[Page]) -> Item:
