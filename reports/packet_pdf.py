@@ -50,7 +50,9 @@ def _table(table: PacketTable, st: _Styles, font: str) -> list[Flowable]:
     data = [[_cell(h, st.cell) for h in table.header]] + [[_cell(v, st.cell) for v in row] for row in table.rows]
     if len(data) == 1:
         data.append([_cell("（无）", st.cell)] + [_cell("", st.cell)] * (len(table.header) - 1))
-    grid = Table(data, colWidths=[w * scale for w in widths], repeatRows=1)
+    plain = all(isinstance(c, str) for row in data for c in row)  # no wrapping: fixed heights, fast layout
+    grid = Table(data, colWidths=[w * scale for w in widths], repeatRows=1,
+                 rowHeights=[14] * len(data) if plain else None)
     grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
                               ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
