@@ -102,3 +102,14 @@ def test_records_keep_their_source(first_run: tuple[Path, Path]) -> None:
         n = conn.execute("SELECT COUNT(*) FROM field_values WHERE field='visit_date' AND location IS NOT NULL"
                          ).fetchone()[0]
     assert n >= len(records) - 1
+
+
+def test_readme_demo_command_with_a_relative_out_folder(tmp_path: Path) -> None:
+    """The README's first command: `zhidao demo --out out/demo`, from wherever the user stands."""
+    done = subprocess.run([sys.executable, "-m", "zhidao.cli", "demo", "--out", "out/demo"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out" / "demo"
+    assert (out / "packet.xlsx").is_file() and (out / "packet.pdf").is_file()
+    assert (out / "gx" / "data_docs" / "index.html").is_file()
+    assert str(out / "packet.xlsx") in done.stdout

@@ -46,7 +46,8 @@ def run_checks(frames: dict[str, pd.DataFrame], checks: list[Check], docs_dir: P
         if docs_dir is not None:
             context.add_data_docs_site(site_name="zhidao", site_config={
                 "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs_dir.resolve())},  # GX wants it absolute
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             })
             actions = [UpdateDataDocsAction(name="data_docs", site_names=["zhidao"])]
