@@ -119,7 +119,7 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated) -> P
                        [[SEVERITY_ZH[f["severity"]], RULES[f["rule"]].title, f["instructor"], f["enterprise"],
                          f["month"], f["date"], f["message"], "；".join(json.loads(f["sources"] or "[]"))]
                         for f in sorted(findings, key=lambda f: list(SEVERITY_ZH).index(f["severity"]))],
-                       [6, 14, 9, 24, 9, 11, 50, 40]),
+                       [8, 13, 11, 22, 11, 13, 46, 36]),
         problems=Table("问题清单（工作记录中反映的问题）", ["指导员", "企业", "日期", "存在问题", "来源文件"],
                        [[r["instructor"], r["enterprise"], r["visit_date"], r["problems"], r["source"]]
                         for r in records if (r["problems"] or "").strip() not in _EMPTYISH],

@@ -14,6 +14,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from zhidao.fonts import register_cjk_font
@@ -36,28 +37,36 @@ class _Styles:
         self.cover = ParagraphStyle("cover", fontName=font, fontSize=13, leading=22, alignment=1)
 
 
-def _cell(value: Any, style: ParagraphStyle) -> Paragraph | str:
-    """Short values as plain strings (fast); long ones as paragraphs that wrap in the cell."""
+def _cell(value: Any, style: ParagraphStyle, width: float) -> Paragraph | str:
+    """A value that fits its column as a plain string (fast); a longer one as a paragraph that
+    wraps inside the cell."""
     text = "" if value is None else str(value)
-    if len(text) <= 12:
+    if stringWidth(text, style.fontName, style.fontSize) <= width - 6:
         return text
     return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;"), style)
 
 
+_CHUNK = 40  # rows per Table: ReportLab re-measures the rest of a table at every page split
+
+
 def _table(table: PacketTable, st: _Styles, font: str) -> list[Flowable]:
     widths = table.widths or [1] * len(table.header)
-    scale = _WIDTH / sum(widths)
-    data = [[_cell(h, st.cell) for h in table.header]] + [[_cell(v, st.cell) for v in row] for row in table.rows]
-    if len(data) == 1:
-        data.append([_cell("（无）", st.cell)] + [_cell("", st.cell)] * (len(table.header) - 1))
-    plain = all(isinstance(c, str) for row in data for c in row)  # no wrapping: fixed heights, fast layout
-    grid = Table(data, colWidths=[w * scale for w in widths], repeatRows=1,
-                 rowHeights=[14] * len(data) if plain else None)
-    grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                              ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                              ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
-                              ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    return [Paragraph(table.title, st.h1), grid, Spacer(1, 8)]
+    col_widths = [w * _WIDTH / sum(widths) for w in widths]
+    header = [_cell(h, st.cell, w) for h, w in zip(table.header, col_widths, strict=True)]
+    body = [[_cell(v, st.cell, w) for v, w in zip(row, col_widths, strict=True)] for row in table.rows] or \
+        [["（无）"] + [""] * (len(table.header) - 1)]
+    out: list[Flowable] = [Paragraph(table.title, st.h1)] if table.title else []
+    for start in range(0, len(body), _CHUNK):
+        data = [header, *body[start : start + _CHUNK]]
+        plain = all(isinstance(c, str) for row in data for c in row)  # no wrapping: fixed heights
+        grid = Table(data, colWidths=col_widths, repeatRows=1, rowHeights=[14] * len(data) if plain else None)
+        grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+                                  ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
+                                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+        out.append(grid)
+    out.append(Spacer(1, 8))
+    return out
 
 
 def _chart(packet: Packet, font: str) -> Drawing:
@@ -90,7 +99,7 @@ def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) ->
     header = ["派驻企业", *[f"{int(m[5:])}月" for m in packet.months]]
     rows = [[e, *[next(v for ee, mm_, v in page.days if ee == e and mm_ == m) for m in packet.months]]
             for e in page.enterprises]
-    out += _table(PacketTable("", header, rows, [40, *[10] * len(packet.months)]), st, font)[1:]
+    out += _table(PacketTable("", header, rows, [40, *[10] * len(packet.months)]), st, font)
     if any(v == MISSING for _, _, v in page.days):
         out.append(Paragraph(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.body))
     out.append(Paragraph("二、履行的职责", st.h2))
