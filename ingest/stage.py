@@ -36,7 +36,9 @@ def ingest(ctx: RunContext, known_received: dict[str, str]) -> Ingested:
     if not roster_outcome.items:
         raise ConfigError(ROSTER_EMPTY, "名单中没有任何指导员", ctx.roster, "请检查名单文件")
     options = ReadOptions(ocr_engine=ctx.ocr_engine)
-    paths = [(path, os.fspath(path)) for path in walk_inbox(ctx.inbox)]
+    own = (ctx.out.resolve(), ctx.db.resolve())  # an output folder or ledger kept inside the inbox
+    paths = [(path, os.fspath(path)) for path in walk_inbox(ctx.inbox)
+             if not any(path.resolve() == p or p in path.resolve().parents for p in own)]
     outcomes = read_paths(paths, options, ctx.jobs)
     today = (ctx.received or dt.date.today()).isoformat()
     received = {o.source.sha256: known_received.get(o.source.sha256, today) for o in outcomes}

@@ -113,3 +113,15 @@ def test_readme_demo_command_with_a_relative_out_folder(tmp_path: Path) -> None:
     assert (out / "packet.xlsx").is_file() and (out / "packet.pdf").is_file()
     assert (out / "gx" / "data_docs" / "index.html").is_file()
     assert str(out / "packet.xlsx") in done.stdout
+
+
+def test_an_output_folder_inside_the_inbox_is_not_read_back(demo: DemoPaths, tmp_path: Path) -> None:
+    import shutil
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(demo.inbox, inbox)
+    for _ in range(2):  # the second run finds last run's outputs and ledger inside the inbox
+        _run(demo.__class__(inbox, demo.roster, demo.quarter, demo.as_of, demo.received), inbox / "输出",
+             inbox / "zhidao.db")
+    manifest = json.loads((inbox / "输出" / "manifest.json").read_text(encoding="utf-8"))
+    assert not [f for f in manifest["files"] if "输出" in f["path"] or f["path"].endswith("zhidao.db")]
