@@ -47,8 +47,8 @@ ROSTER_READERS: dict[str, str] = {
     "pdf": "zhidao.ingest.roster_pdf",
 }
 SUMMARY_READERS: dict[str, str] = {
-    "docx": "zhidao.ingest.summary",
-    "pdf": "zhidao.ingest.summary",
+    "docx": "zhidao.ingest.summary:read_docx",
+    "pdf": "zhidao.ingest.summary:read_pdf",
 }
 # What people send that we recognise but cannot read yet: medium → how to name it to the user.
 KNOWN_MEDIA: dict[str, str] = {

@@ -43,16 +43,14 @@ def summary_item(path: Path, source: SourceFile, pages: list[Page]) -> Item:
     return Item("summary", source, 1, 0, values, () if name else ("instructor",), EXTRACTOR)
 
 
-def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
-    from . import sniff
+def read_docx(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
+    from .docx import docx_to_page
 
-    medium = sniff(path)
-    if medium == "docx":
-        from .docx import docx_to_page
+    return [summary_item(path, source, [docx_to_page(path)])]
 
-        pages = [docx_to_page(path)]
-    else:
-        from .pdf import pdf_to_pages
 
-        pages, _ = pdf_to_pages(path, options)
+def read_pdf(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
+    from .pdf import pdf_to_pages
+
+    pages, _ = pdf_to_pages(path, options)
     return [summary_item(path, source, pages)]

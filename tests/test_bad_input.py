@@ -48,21 +48,21 @@ def test_sniff_goes_by_content_not_name(tmp_path: Path) -> None:
     assert sniff(fake) == "pdf"
 
 
-def test_bad_option_exits_with_config_code_and_chinese_message(tmp_path: Path) -> None:
+def _run_with_empty_roster(tmp_path: Path, quarter: str) -> subprocess.CompletedProcess[str]:
     roster = tmp_path / "名单.xlsx"
     roster.write_bytes(b"")
     cmd = [sys.executable, "-m", "zhidao.cli", "run", str(tmp_path), "--roster", str(roster),
-           "--quarter", "2026Q5", "--out", str(tmp_path / "out"), "--db", str(tmp_path / "z.db")]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+           "--quarter", quarter, "--out", str(tmp_path / "out"), "--db", str(tmp_path / "z.db")]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def test_bad_option_exits_with_config_code_and_chinese_message(tmp_path: Path) -> None:
+    done = _run_with_empty_roster(tmp_path, "2026Q5")
     assert done.returncode == 4
     assert "季度格式不对" in done.stderr and "BAD_OPTION" in done.stderr
 
 
 def test_unreadable_roster_stops_the_run_naming_the_file(tmp_path: Path) -> None:
-    roster = tmp_path / "名单.xlsx"
-    roster.write_bytes(b"")
-    cmd = [sys.executable, "-m", "zhidao.cli", "run", str(tmp_path), "--roster", str(roster),
-           "--quarter", "2026Q3", "--out", str(tmp_path / "out"), "--db", str(tmp_path / "z.db")]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = _run_with_empty_roster(tmp_path, "2026Q3")
     assert done.returncode == 4
     assert "FILE_EMPTY" in done.stderr and "名单.xlsx" in done.stderr
