@@ -43,6 +43,10 @@ class LedgerError(ZhidaoError):
     """The ledger database cannot be opened or is inconsistent."""
 
 
+class OutputError(ZhidaoError):
+    """The outputs cannot be written (read-only or full disk, no permission)."""
+
+
 # Stable error codes. Keep them: they appear in jsonl output and in the run manifest.
 FILE_EMPTY = "FILE_EMPTY"
 FILE_NOT_FOUND = "FILE_NOT_FOUND"
@@ -56,6 +60,30 @@ BAD_OPTION = "BAD_OPTION"
 NEEDS_OCR = "NEEDS_OCR"
 REVIEW_SHEET_INVALID = "REVIEW_SHEET_INVALID"
 CONVERTER_MISSING = "CONVERTER_MISSING"
+# The per-file failure boundary (zhidao.ingest.boundary): whatever happens inside a reader.
+READER_FAILED = "READER_FAILED"  # an unexpected exception inside a reader (traceback in run.log)
+READER_CRASHED = "READER_CRASHED"  # the worker process reading the file died
+FILE_TIMEOUT = "FILE_TIMEOUT"  # reading took longer than the wall-time limit
+FILE_TOO_LARGE = "FILE_TOO_LARGE"  # the file, or reading it, needs more memory than allowed
+# Limits checked before any work (zhidao.ingest.limits), each with its own code.
+ARCHIVE_BOMB = "ARCHIVE_BOMB"  # zip members declaring huge sizes or compression ratios
+XML_UNSAFE = "XML_UNSAFE"  # entity declarations / external entities in an Office file's XML
+IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"  # pixel count over the budget, from the header
+TOO_MANY_PAGES = "TOO_MANY_PAGES"  # PDF pages or TIFF frames over the limit
+PAGE_TOO_LARGE = "PAGE_TOO_LARGE"  # a PDF page whose size is absurd
+ROSTER_TOO_LARGE = "ROSTER_TOO_LARGE"  # a roster with more rows or columns than any county has
+FILE_ENCRYPTED = "FILE_ENCRYPTED"  # password-protected PDF or Office file
+# The inbox walk (zhidao.ingest.inbox): entries that are not read, and why.
+LINK_OUTSIDE_INBOX = "LINK_OUTSIDE_INBOX"
+LINK_DANGLING = "LINK_DANGLING"
+LINK_LOOP = "LINK_LOOP"
+NOT_A_REGULAR_FILE = "NOT_A_REGULAR_FILE"  # a folder link, FIFO, socket or device
+FILE_UNREADABLE = "FILE_UNREADABLE"  # permission denied and the like
+# Whole-run failures.
+LEDGER_BUSY = "LEDGER_BUSY"
+OUTPUT_UNWRITABLE = "OUTPUT_UNWRITABLE"  # read-only folder, no permission
+DISK_FULL = "DISK_FULL"
+INTERNAL = "INTERNAL"
 
 
 def file_empty(path: Path) -> InputError:
