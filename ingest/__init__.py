@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from collections.abc import Callable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from zhidao.errors import (
     FILE_NOT_FOUND,
+    FILE_TOO_LARGE,
+    FILE_UNREADABLE,
     FORMAT_UNSUPPORTED,
     NO_FORM_FOUND,
+    READER_FAILED,
     InputError,
     ZhidaoError,
     file_damaged,
@@ -23,19 +27,25 @@ from zhidao.errors import (
     file_unrecognised,
     format_unsupported,
 )
-from zhidao.model import ErrorInfo, FileOutcome, Item, ReadOptions, SourceFile
+from zhidao.model import Boundary, ErrorInfo, FileOutcome, Item, ReadOptions, SourceFile
 
+from .boundary import Progress, read_fenced
+from .inbox import walk_inbox
 from .sniff import KNOWN_MEDIA, sniff
+
+log = logging.getLogger("zhidao.ingest")
 
 __all__ = [
     "KNOWN_MEDIA",
     "RECORD_READERS",
     "ROSTER_READERS",
     "SUMMARY_READERS",
+    "Boundary",
     "read_any",
     "read_file",
     "read_path",
     "read_paths",
+    "sha256_of",
     "sniff",
     "source_file",
     "walk_inbox",
@@ -65,16 +75,32 @@ SUMMARY_READERS: dict[str, str] = {
     "docx": "zhidao.ingest.summary:read_docx",
     "pdf": "zhidao.ingest.summary:read_pdf",
 }
+def sha256_of(path: Path) -> str:
+    """The content hash of a file ('' when it cannot be read)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
 def source_file(path: Path, display: str | None = None) -> SourceFile:
-    """Identify a file by its sha256. Raises InputError if it is missing."""
+    """Identify a file by its sha256. Raises InputError if it is missing or cannot be opened."""
     if not path.is_file():
         raise InputError(FILE_NOT_FOUND, "找不到文件", path, "请检查路径是否正确")
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return SourceFile(path, display if display is not None else str(path), digest.hexdigest(),
-                      path.stat().st_size)
+    try:
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(FILE_UNREADABLE, f"无法打开文件（{exc.strerror or type(exc).__name__}）", path,
+                         "请确认文件没有被其他程序占用，并且当前用户有权读取") from exc
+    return SourceFile(path, display if display is not None else str(path), digest.hexdigest(), size)
 
 
 def _reader(registry: dict[str, str], medium: str) -> Read:
@@ -101,15 +127,18 @@ def read_file(source: SourceFile, registry: dict[str, str], options: ReadOptions
         found = _reader(registry, medium)(path, source, options or ReadOptions())
     except ZhidaoError as exc:
         return FileOutcome(source, medium, (), (ErrorInfo(exc.code, exc.message, exc.remedy, exc.page),))
+    except MemoryError:
+        log.exception("%s: 内存不足", source.display)
+        return FileOutcome(source, medium, (), (ErrorInfo(
+            FILE_TOO_LARGE, "读取该文件所需内存超过上限，已跳过",
+            "请确认文件未损坏；扫描件请用 300 dpi 左右的分辨率重新扫描"),))
+    except Exception:  # the failure boundary: a reader's bug or a library's surprise costs this file only
+        log.exception("%s: 读取时出现意外错误（%s）", source.display, medium)
+        return FileOutcome(source, medium, (), (ErrorInfo(
+            READER_FAILED, f"读取时出现意外错误（{KNOWN_MEDIA.get(medium, '未知类型')}），已跳过该文件",
+            "请确认文件能用办公软件正常打开；详细信息已写入 run.log"),))
     items = tuple(x for x in found if isinstance(x, Item))
     return FileOutcome(source, medium, items, tuple(x for x in found if isinstance(x, ErrorInfo)))
-
-
-def walk_inbox(inbox: Path) -> Iterator[Path]:
-    """Every file under the inbox, recursively, in a stable order; hidden files included."""
-    for path in sorted(inbox.rglob("*")):
-        if path.is_file():
-            yield path
 
 
 def read_any(source: SourceFile, options: ReadOptions | None = None) -> FileOutcome:
@@ -137,17 +166,8 @@ def read_path(path: Path, display: str, options: ReadOptions | None = None) -> F
     return read_any(source, options)
 
 
-def read_paths(paths: Sequence[tuple[Path, str]], options: ReadOptions | None = None, jobs: int = 1
-               ) -> list[FileOutcome]:
-    """Read many files, in order; with ``jobs`` > 1 in that many worker processes (each loads
-    its OCR engine once). Small batches stay in this process."""
-    if jobs <= 1 or len(paths) < 2 * jobs:
-        return [read_path(path, display, options) for path, display in paths]
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_read_one, [(path, display, options) for path, display in paths]))
-
-
-def _read_one(job: tuple[Path, str, ReadOptions | None]) -> FileOutcome:
-    return read_path(*job)
+def read_paths(paths: Sequence[tuple[Path, str]], options: ReadOptions | None = None,
+               boundary: Boundary | None = None, progress: Progress | None = None) -> list[FileOutcome]:
+    """Read many files, in order, each in a worker process behind the failure boundary
+    (:mod:`zhidao.ingest.boundary`): no file can stop the batch."""
+    return list(read_fenced(paths, options or ReadOptions(), boundary or Boundary(), progress))

@@ -109,6 +109,7 @@ def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str],
                 "error_code": err.code if err else None,
                 "error_message": err.message if err else None,
                 "received": received.get(o.source.sha256),
+                "name_bytes": o.name_bytes,
             }
         )
     return frames.FILES.frame(rows)

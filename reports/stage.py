@@ -13,16 +13,17 @@ from .packet_pdf import write_packet_pdf
 from .packet_xlsx import write_packet_xlsx
 
 
-def report(ctx: RunContext, run_id: int, ingested: Ingested, validated: Validated) -> tuple[Path, ...]:
-    ctx.out.mkdir(parents=True, exist_ok=True)
+def report(ctx: RunContext, run_id: int, ingested: Ingested, validated: Validated, out: Path) -> tuple[Path, ...]:
+    """Write every deliverable into ``out`` (the run's staging folder, published as ctx.out)."""
+    out.mkdir(parents=True, exist_ok=True)
     packet = build_packet(ctx, ingested, validated)
     return (
-        write_records(ctx.out, ingested),
-        write_errors(ctx.out, ingested),
-        write_findings(ctx.out, validated),
-        write_attendance(ctx.out, validated),
-        write_gx(ctx.out, ctx, validated),
-        write_packet_xlsx(ctx.out / "packet.xlsx", packet),
-        write_packet_pdf(ctx.out / "packet.pdf", packet),
-        write_manifest(ctx.out, ctx, run_id, ingested),
+        write_records(out, ingested),
+        write_errors(out, ingested),
+        write_findings(out, validated),
+        write_attendance(out, validated),
+        write_gx(out, ctx, validated),
+        write_packet_xlsx(out / "packet.xlsx", packet),
+        write_packet_pdf(out / "packet.pdf", packet),
+        write_manifest(out, ctx, run_id, ingested),
     )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from zhidao import __version__
-from zhidao.errors import BAD_OPTION, ConfigError, InputError, LedgerError, ZhidaoError
+from zhidao.errors import BAD_OPTION, ConfigError, InputError, InternalError, LedgerError, OutputError, ZhidaoError
 from zhidao.ingest.engines import DEFAULT_ENGINE, ENGINES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,6 +31,8 @@ class ExitCode(enum.IntEnum):
     INPUT = 3
     CONFIG = 4
     LEDGER = 5
+    OUTPUT = 6
+    INTERRUPTED = 130
     INTERNAL = 70
 
 
@@ -38,11 +40,34 @@ _EXIT_CODES: tuple[tuple[type[ZhidaoError], ExitCode], ...] = (
     (ConfigError, ExitCode.CONFIG),
     (InputError, ExitCode.INPUT),
     (LedgerError, ExitCode.LEDGER),
+    (OutputError, ExitCode.OUTPUT),
+    (InternalError, ExitCode.INTERNAL),
 )
 
 
+def _crash_log() -> Path:
+    """Where a command without an output folder logs an unexpected error."""
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "zhidao" / "zhidao.log"
+
+
+def _log_crash(exc: BaseException) -> Path | None:
+    import traceback
+
+    path = _crash_log()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} zhidao {' '.join(sys.argv[1:])}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+    except OSError:
+        return None
+    return path
+
+
 def handle_errors(func: F) -> F:
-    """Map the library's errors to one Chinese line on stderr and an ExitCode."""
+    """Map the library's errors to one Chinese line on stderr and an ExitCode; anything else is
+    logged (never shown as a traceback) and exits with ExitCode.INTERNAL."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -51,8 +76,22 @@ def handle_errors(func: F) -> F:
         except ZhidaoError as exc:
             click.echo(f"错误 {exc}", err=True)
             sys.exit(next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), ExitCode.INTERNAL))
+        except KeyboardInterrupt:
+            click.echo("已中断：本次运行未完成，原有输出保持不变。", err=True)
+            sys.exit(ExitCode.INTERRUPTED)
+        except Exception as exc:  # the last boundary of every command: no traceback on the clerk's screen
+            where = _log_crash(exc)
+            click.echo(f"错误 [INTERNAL] 程序内部错误（{type(exc).__name__}）。"
+                       f"{f'详细信息见 {where}' if where else ''}；请把该文件发给维护人员", err=True)
+            sys.exit(ExitCode.INTERNAL)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _boundary(jobs: int, file_timeout: float, file_memory: float) -> Any:
+    from zhidao.model import Boundary
+
+    return Boundary(wall_seconds=file_timeout, memory_bytes=int(file_memory * (1 << 30)), jobs=jobs)
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -76,18 +115,35 @@ _ocr_option = click.option("--ocr-engine", type=click.Choice(list(ENGINES)), def
                            show_default=True, help="扫描件文字识别引擎")
 
 
+def _fence_options(func: F) -> F:
+    """--jobs, --file-timeout, --file-memory: the per-file failure boundary."""
+    options = [
+        click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPU 核数",
+                     help="并行读取文件的进程数"),
+        click.option("--file-timeout", type=click.FloatRange(1, 86400), default=120.0, show_default=True,
+                     help="每个文件最长读取时间（秒），超时即跳过该文件"),
+        click.option("--file-memory", type=click.FloatRange(0.25, 64), default=2.0, show_default=True,
+                     help="每个文件最多使用的内存（GB），超出即跳过该文件"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
 @_ocr_option
+@_fence_options
 @handle_errors
-def extract(paths: tuple[str, ...], fmt: str, ocr_engine: str) -> None:
+def extract(paths: tuple[str, ...], fmt: str, ocr_engine: str, jobs: int, file_timeout: float,
+            file_memory: float) -> None:
     """Read forms and print one JSON line per record (or an error line per bad file)."""
     from zhidao.model import ReadOptions
     from zhidao.pipeline.extract import extract as run_extract
     from zhidao.reports.jsonl import outcome_to_dicts, write_lines
 
-    outcomes = run_extract(paths, ReadOptions(ocr_engine=ocr_engine))
+    outcomes = run_extract(paths, ReadOptions(ocr_engine=ocr_engine), _boundary(jobs, file_timeout, file_memory))
     if fmt == "jsonl":
         for outcome in outcomes:
             write_lines(outcome_to_dicts(outcome), sys.stdout)
@@ -110,12 +166,10 @@ def _run_options(func: F) -> F:
                      show_default=True, help="台账数据库（SQLite 文件）"),
         click.option("--rules", "rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                      help="规则配置文件（TOML，默认为种子方案）"),
-        click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPU 核数",
-                     help="并行读取文件的进程数"),
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return _fence_options(func)
 
 
 @main.command()
@@ -125,7 +179,7 @@ def _run_options(func: F) -> F:
 @_ocr_option
 @handle_errors
 def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
-        db: Path, rules: Path | None, jobs: int, ocr_engine: str) -> None:
+        db: Path, rules: Path | None, jobs: int, file_timeout: float, file_memory: float, ocr_engine: str) -> None:
     """Process a folder of collected files and write the quarter's outputs into OUT."""
     from zhidao.context import Quarter, RunContext
     from zhidao.pipeline.run import run as run_pipeline
@@ -134,7 +188,7 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
     ctx = RunContext(
         inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
         as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
-        ocr_engine=ocr_engine, jobs=jobs, profile=load_profile(rules),
+        ocr_engine=ocr_engine, boundary=_boundary(jobs, file_timeout, file_memory), profile=load_profile(rules),
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())
@@ -144,7 +198,7 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
               show_default=True, help="输出目录")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="台账数据库（默认放在输出目录里）")
+              help="台账数据库（默认放在输出目录旁：OUT.db）")
 @handle_errors
 def demo(out: Path, db: Path | None) -> None:
     """Run the whole job on the bundled demo quarter (青川县 2026Q3)."""
@@ -156,7 +210,8 @@ def demo(out: Path, db: Path | None) -> None:
     paths = demo_paths()
     ctx = RunContext(
         inbox=paths.inbox, roster=paths.roster, quarter=Quarter.parse(paths.quarter), out=out,
-        db=db or out / "zhidao.db", as_of=paths.as_of, received=paths.received, jobs=os.cpu_count() or 1,
+        db=db or out.absolute().parent / f"{out.name}.db", as_of=paths.as_of, received=paths.received,
+        boundary=_boundary(os.cpu_count() or 1, 120.0, 2.0),
         profile=load_profile(),
     )
     summary = run_pipeline(ctx)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BAD_OPTION, ConfigError
+from .model import Boundary
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class Quarter:
         if not m or (m.group(2) and m.group(2).upper() == "H" and m.group(3) not in ("1", "2")):
             raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}",
                               remedy="请写成 2026Q3 这样的形式（半年写 2026H2，全年写 2026）")
+        if not 1990 <= int(m.group(1)) <= 2100:
+            raise ConfigError(BAD_OPTION, f"季度的年份不合理：{text!r}",
+                              remedy="请写成 2026Q3 这样的形式（年份 1990–2100）")
         if not m.group(2):
             return cls(int(m.group(1)), 0, "Y")
         return cls(int(m.group(1)), int(m.group(3)), m.group(2).upper())
@@ -85,7 +89,7 @@ class RunContext:
     received: dt.date | None = None
     profile: Profile = field(default_factory=Profile)
     ocr_engine: str = "rapidocr"
-    jobs: int = 1  # worker processes for reading files (OCR is the slow part)
+    boundary: Boundary = field(default_factory=Boundary)  # per-file time/memory fence, worker processes
 
     @property
     def dispatch_start(self) -> str:

@@ -47,6 +47,10 @@ class OutputError(ZhidaoError):
     """The outputs cannot be written (read-only or full disk, no permission)."""
 
 
+class InternalError(ZhidaoError):
+    """Something unexpected (a bug): the traceback is in run.log, the user gets its path."""
+
+
 # Stable error codes. Keep them: they appear in jsonl output and in the run manifest.
 FILE_EMPTY = "FILE_EMPTY"
 FILE_NOT_FOUND = "FILE_NOT_FOUND"

@@ -34,7 +34,7 @@ from zhidao.audit import (
     digest,
     event_hash,
 )
-from zhidao.errors import BAD_OPTION, ConfigError, LedgerError
+from zhidao.errors import BAD_OPTION, LEDGER_BUSY, ConfigError, LedgerError
 from zhidao.ledger_schema import CORRECTABLE, SCHEMA, SCHEMA_VERSION, TABLES
 
 _IDS = "SELECT value FROM json_each(?)"  # a JSON array of ids as a subquery (no variable limit)
@@ -51,6 +51,15 @@ def _rows(df: pd.DataFrame, columns: list[str]) -> list[tuple[Any, ...]]:
 
 def _ids(values: Any) -> str:
     return json.dumps(list(values), ensure_ascii=False)
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def ledger_busy(path: Path) -> LedgerError:
+    return LedgerError(LEDGER_BUSY, "台账数据库正被另一次运行或核对占用，等待后仍未释放", path,
+                       "请等另一次运行或核对结束后再试")
 
 
 @dataclass(frozen=True)
@@ -74,16 +83,21 @@ class Ledger:
     ``create=False`` refuses a path that does not exist (for commands that read a ledger).
     """
 
-    def __init__(self, path: Path, create: bool = True) -> None:
+    def __init__(self, path: Path, create: bool = True, wait_seconds: float = 10.0) -> None:
         self.path = path
         if not create and not path.is_file():
             raise LedgerError("LEDGER_NOT_FOUND", "找不到台账数据库", path,
                               "请用 --db 指定运行 zhidao run 时使用的台账文件")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(path)
+            self.conn = sqlite3.connect(path, timeout=wait_seconds)
             self.conn.executescript(SCHEMA)
             self._migrate(int(self.conn.execute("PRAGMA user_version").fetchone()[0]))
+        except sqlite3.OperationalError as exc:
+            if _locked(exc):
+                raise ledger_busy(path) from exc
+            raise LedgerError("LEDGER_UNREADABLE", f"无法打开台账数据库：{exc}", path,
+                              "请确认该文件是 zhidao 的台账，或用 --db 指定新的文件") from exc
         except sqlite3.DatabaseError as exc:
             raise LedgerError("LEDGER_UNREADABLE", f"无法打开台账数据库：{exc}", path,
                               "请确认该文件是 zhidao 的台账，或用 --db 指定新的文件") from exc
@@ -109,9 +123,17 @@ class Ledger:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc_type is None:
-            self.conn.commit()
+        try:
+            if exc_type is None:
+                self.conn.commit()
+        except sqlite3.OperationalError as error:
+            self.conn.close()
+            if _locked(error):
+                raise ledger_busy(self.path) from error
+            raise
         self.conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and _locked(exc):
+            raise ledger_busy(self.path) from exc
 
     # -- the event log ---------------------------------------------------------------------
 
@@ -185,6 +207,7 @@ class Ledger:
 
     def add_files(self, files: pd.DataFrame, run_id: int) -> None:
         known = {r[0] for r in self.conn.execute("SELECT sha256 FROM files")}
+        files = files[files["sha256"].fillna("") != ""]  # entries never opened are in the manifest only
         rows = _rows(files, ["sha256", "size", "path", "medium", "status", "error_code", "error_message",
                              "received"])
         self.conn.executemany(
@@ -234,14 +257,15 @@ class Ledger:
 
     # -- the review loop and deliverables ----------------------------------------------------
 
-    def packet_issued(self, run_id: int, path: Path) -> EventRow:
-        """Record that a packet file (packet.xlsx / packet.pdf) was issued, with its sha256."""
+    def packet_issued(self, run_id: int, path: Path, published: Path | None = None) -> EventRow:
+        """Record that a packet file (packet.xlsx / packet.pdf) was issued, with its sha256;
+        ``published`` is where it will stand once the run's outputs are published."""
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise LedgerError("PACKET_NOT_FOUND", f"无法读取交流会材料文件：{exc}", path) from exc
         return self.append_event(PACKET_ISSUED, {
-            "run_id": run_id, "path": str(path.resolve()), "name": path.name, "size": len(data),
+            "run_id": run_id, "path": str((published or path).resolve()), "name": path.name, "size": len(data),
             "sha256": hashlib.sha256(data).hexdigest()})
 
     def correct(self, record_id: str, field: str, new: str | None, who: str, reason: str | None = None,

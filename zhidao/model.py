@@ -121,6 +121,20 @@ class ReadOptions:
 
 
 @dataclass(frozen=True)
+class Boundary:
+    """How each file is fenced (zhidao.ingest.boundary): seconds of wall time, bytes of memory,
+    and how many worker processes read at once."""
+
+    wall_seconds: float = 120.0
+    memory_bytes: int = 2 << 30
+    jobs: int = 1
+    # Virtual address space a worker may map beyond ``memory_bytes`` (thread stacks and the
+    # reservations of onnxruntime and OpenBLAS are address space, not memory).
+    address_headroom: int = 2 << 30
+    poll_seconds: float = 0.2
+
+
+@dataclass(frozen=True)
 class FileOutcome:
     """What became of one input file: its items, or the errors that stopped it."""
 
@@ -128,9 +142,13 @@ class FileOutcome:
     medium: str
     items: tuple[Item, ...]
     errors: tuple[ErrorInfo, ...]
+    refused: bool = False  # an inbox entry not opened at all (a link out of the inbox, a FIFO …)
+    name_bytes: str | None = None  # hex of the raw file name, when it is not valid UTF-8
 
     @property
     def status(self) -> str:
+        if self.refused:
+            return "refused"
         if self.items and self.errors:
             return "partial"
         return "ok" if self.items else "error"
