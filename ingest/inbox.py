@@ -43,8 +43,9 @@ def decode_name(name: str) -> tuple[str, bool]:
 
 def display_path(path: Path) -> tuple[str, str | None]:
     """(the path as text, the hex of its raw bytes when some part was not UTF-8)."""
-    text, ok = decode_name(os.fspath(path))
-    return text, None if ok else os.fsencode(os.fspath(path)).hex()
+    parts = [decode_name(part) for part in os.fspath(path).split(os.sep)]
+    ok = all(valid for _, valid in parts)
+    return os.sep.join(text for text, _ in parts), None if ok else os.fsencode(os.fspath(path)).hex()
 
 
 def _refuse(code: str, message: str, remedy: str) -> ErrorInfo:

@@ -87,7 +87,7 @@ def _keep_log(staged: Path, out: Path) -> None:
 
 
 def _run(ctx: RunContext, staged: Path, progress: Progress | None) -> RunSummary:
-    with Ledger(ctx.db) as ledger:
+    with Ledger(ctx.db, wait_seconds=ctx.ledger_wait) as ledger:
         run_id = ledger.start_run(str(ctx.quarter), str(ctx.inbox), str(ctx.roster), str(ctx.out))
         extracted = ingest(ctx, ledger.received_dates(), progress)
         # reviewers' corrections (by stable record id) take the place of what was read

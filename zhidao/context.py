@@ -90,6 +90,7 @@ class RunContext:
     profile: Profile = field(default_factory=Profile)
     ocr_engine: str = "rapidocr"
     boundary: Boundary = field(default_factory=Boundary)  # per-file time/memory fence, worker processes
+    ledger_wait: float = 10.0  # seconds to wait for another writer of the ledger before LEDGER_BUSY
 
     @property
     def dispatch_start(self) -> str:
