@@ -178,8 +178,10 @@ def _in_small_disk(script: str, tmp: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize(("remount", "code", "exit_code"), [("", "DISK_FULL", 6),
-                                                             ("mount -o remount,ro {tmp}/disk && ", "OUTPUT_UNWRITABLE", 6)])
+@pytest.mark.parametrize(("remount", "code", "exit_code"), [
+    ("", "DISK_FULL", 6),
+    ("mount -o remount,ro {tmp}/disk && ", "OUTPUT_UNWRITABLE", 6),
+])
 def test_full_or_read_only_disk(tmp_path: Path, demo: DemoPaths, remount: str, code: str, exit_code: int) -> None:
     inbox = _small_inbox(tmp_path, demo, 2)
     cmd = " ".join(f"'{c}'" for c in _cmd(inbox, demo, tmp_path / "disk" / "out", tmp_path / "z.db"))
