@@ -14,6 +14,7 @@ from zhidao.context import RunContext
 from zhidao.frames import rows_of
 from zhidao.results import Ingested, Validated
 
+from .inert import csv_field
 from .jsonl import item_to_dict, outcome_to_dicts, write_lines
 
 
@@ -48,8 +49,16 @@ def write_findings(out: Path, validated: Validated) -> Path:
 
 def write_attendance(out: Path, validated: Validated) -> Path:
     path = out / "attendance.csv"
-    validated.attendance[["instructor", "enterprise", "month", "days"]].to_csv(path, index=False)
+    frame = validated.attendance[["instructor", "enterprise", "month", "days"]]
+    inert_csv(frame).to_csv(path, index=False)
     return path
+
+
+def inert_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text field safe for a spreadsheet (reports.inert.csv_field); numbers
+    stay numbers."""
+    text = [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])]
+    return frame.assign(**{str(c): frame[c].map(csv_field) for c in text})
 
 
 def write_manifest(out: Path, ctx: RunContext, run_id: int, ingested: Ingested) -> Path:

@@ -19,6 +19,7 @@ from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate
 
 from zhidao.fonts import register_cjk_font
 
+from .inert import pdf_markup, pdf_plain
 from .packet_data import MISSING, InstructorPage, Packet
 from .packet_data import Table as PacketTable
 
@@ -37,13 +38,18 @@ class _Styles:
         self.cover = ParagraphStyle("cover", fontName=font, fontSize=13, leading=22, alignment=1)
 
 
+def _para(text: Any, style: ParagraphStyle) -> Paragraph:
+    """Every paragraph of the packet: its text escaped, so markup in a form prints literally."""
+    return Paragraph(pdf_markup(text), style)
+
+
 def _cell(value: Any, style: ParagraphStyle, width: float) -> Paragraph | str:
-    """A value that fits its column as a plain string (fast); a longer one as a paragraph that
-    wraps inside the cell."""
-    text = "" if value is None else str(value)
-    if stringWidth(text, style.fontName, style.fontSize) <= width - 6:
+    """A value that fits its column as a plain string (fast, drawn as it is); a longer one as a
+    paragraph that wraps inside the cell."""
+    text = pdf_plain(value)
+    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 6:
         return text
-    return Paragraph(text.replace("&", "&amp;").replace("<", "&lt;"), style)
+    return _para(text, style)
 
 
 _CHUNK = 40  # rows per Table: ReportLab re-measures the rest of a table at every page split
@@ -55,7 +61,7 @@ def _table(table: PacketTable, st: _Styles, font: str) -> list[Flowable]:
     header = [_cell(h, st.cell, w) for h, w in zip(table.header, col_widths, strict=True)]
     body = [[_cell(v, st.cell, w) for v, w in zip(row, col_widths, strict=True)] for row in table.rows] or \
         [["（无）"] + [""] * (len(table.header) - 1)]
-    out: list[Flowable] = [Paragraph(table.title, st.h1)] if table.title else []
+    out: list[Flowable] = [_para(table.title, st.h1)] if table.title else []
     for start in range(0, len(body), _CHUNK):
         data = [header, *body[start : start + _CHUNK]]
         plain = all(isinstance(c, str) for row in data for c in row)  # no wrapping: fixed heights
@@ -75,7 +81,7 @@ def _chart(packet: Packet, font: str) -> Drawing:
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 30, 50, _WIDTH - 130, 160
     chart.data = [[v if isinstance(v := row[2 + i], int) else 0 for row in rows] for i in range(len(packet.months))]
-    chart.categoryAxis.categoryNames = [f"{r[0]}\n{str(r[1])[:6]}" for r in rows]
+    chart.categoryAxis.categoryNames = [f"{pdf_plain(r[0])}\n{pdf_plain(r[1])[:6]}" for r in rows]
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 6
     chart.valueAxis.valueMin = 0
@@ -88,28 +94,29 @@ def _chart(packet: Packet, font: str) -> Drawing:
     legend.colorNamePairs = [(_PALETTE[i % len(_PALETTE)], f"{int(m[5:])}月") for i, m in enumerate(packet.months)]
     drawing.add(chart)
     drawing.add(legend)
-    drawing.add(String(30, 218, f"各指导员每月驻企天数（每月不少于 {packet.days_min} 天）", fontName=font, fontSize=10))
+    drawing.add(String(30, 218, pdf_plain(f"各指导员每月驻企天数（每月不少于 {packet.days_min} 天）"), fontName=font,
+                       fontSize=10))
     return drawing
 
 
 def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) -> list[Flowable]:
-    out: list[Flowable] = [PageBreak(), Paragraph(f"{page.name}　工作汇报提纲", st.h1),
-                           Paragraph(f"派出单位：{page.unit}　　派驻企业：{'、'.join(page.enterprises)}", st.body),
-                           Paragraph("一、每月驻企天数", st.h2)]
+    out: list[Flowable] = [PageBreak(), _para(f"{page.name}　工作汇报提纲", st.h1),
+                           _para(f"派出单位：{page.unit}　　派驻企业：{'、'.join(page.enterprises)}", st.body),
+                           _para("一、每月驻企天数", st.h2)]
     header = ["派驻企业", *[f"{int(m[5:])}月" for m in packet.months]]
     rows = [[e, *[next(v for ee, mm_, v in page.days if ee == e and mm_ == m) for m in packet.months]]
             for e in page.enterprises]
     out += _table(PacketTable("", header, rows, [40, *[10] * len(packet.months)]), st, font)
     if any(v == MISSING for _, _, v in page.days):
-        out.append(Paragraph(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.body))
-    out.append(Paragraph("二、履行的职责", st.h2))
-    out.append(Paragraph("、".join(page.duties) or "本期记录中未涉及", st.body))
-    out.append(Paragraph("三、企业存在的问题", st.h2))
-    out += [Paragraph(f"{i}. {p}", st.body) for i, p in enumerate(page.problems, start=1)] or \
-        [Paragraph("记录中未反映问题", st.body)]
-    out.append(Paragraph("四、需要说明的核查发现", st.h2))
-    out += [Paragraph(f"{i}. {f}", st.body) for i, f in enumerate(page.findings, start=1)] or \
-        [Paragraph("无", st.body)]
+        out.append(_para(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.body))
+    out.append(_para("二、履行的职责", st.h2))
+    out.append(_para("、".join(page.duties) or "本期记录中未涉及", st.body))
+    out.append(_para("三、企业存在的问题", st.h2))
+    out += [_para(f"{i}. {p}", st.body) for i, p in enumerate(page.problems, start=1)] or \
+        [_para("记录中未反映问题", st.body)]
+    out.append(_para("四、需要说明的核查发现", st.h2))
+    out += [_para(f"{i}. {f}", st.body) for i, f in enumerate(page.findings, start=1)] or \
+        [_para("无", st.body)]
     return out
 
 
@@ -117,9 +124,9 @@ def write_packet_pdf(path: Path, packet: Packet) -> Path:
     font = register_cjk_font()
     st = _Styles(font)
     story: list[Flowable] = [
-        Spacer(1, 60 * mm), Paragraph(f"{packet.county}非公企业党建工作指导员", st.title),
-        Paragraph(f"{packet.period_label}工作交流会材料", st.title), Spacer(1, 30 * mm),
-        Paragraph(f"制作日期：{packet.made}", st.cover), PageBreak(),
+        Spacer(1, 60 * mm), _para(f"{packet.county}非公企业党建工作指导员", st.title),
+        _para(f"{packet.period_label}工作交流会材料", st.title), Spacer(1, 30 * mm),
+        _para(f"制作日期：{packet.made}", st.cover), PageBreak(),
     ]
     story += _table(packet.overview, st, font)
     story += _table(packet.days, st, font)
@@ -129,8 +136,8 @@ def write_packet_pdf(path: Path, packet: Packet) -> Path:
         story += _table(table, st, font)
     for page in packet.instructors:
         story += _instructor(page, packet, st, font)
+    title = pdf_plain(f"{packet.county}{packet.period_label}工作交流会材料")
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=f"{packet.county}{packet.period_label}工作交流会材料",
-                            author="zhidao")
+                            bottomMargin=15 * mm, title=title, author="zhidao")
     doc.build(story)
     return path

@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .inert import inert_row
 from .packet_data import MISSING, Packet, Table
 
 _THIN = Side(style="thin", color="999999")
@@ -39,16 +40,11 @@ def _named_styles(wb: Workbook) -> None:
 
 def write_table(ws: Worksheet, table: Table) -> None:
     """Title row, header row (repeated on every printed page), bordered body, print setup."""
-    ws.append([table.title])
+    ws.append(inert_row(ws, [table.title]))
     ws.cell(1, 1).font = Font(bold=True, size=14)
-    ws.append(table.header)
-    for row in table.rows:
-        ws.append(row)
-    for row in ws.iter_rows(min_row=3, max_row=ws.max_row, max_col=len(table.header)):
-        for cell in row:
-            cell.style = BODY
-    for cell in ws[2]:
-        cell.style = HEAD
+    ws.append(inert_row(ws, table.header, HEAD))
+    for row in table.rows:  # text from the forms and the roster: never a formula (reports.inert)
+        ws.append(inert_row(ws, row, BODY))
     for i, width in enumerate(table.widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "B3"

@@ -12,6 +12,8 @@ from openpyxl.utils import get_column_letter
 
 from zhidao.model import FIELD_LABELS, ReviewItem
 
+from .inert import inert_row
+
 HEADER = ("序号", "文件", "页", "位置", "栏目", "识别结果", "置信度", "图像", "更正为", "记录编号", "栏目代码")
 WIDTHS = (6, 40, 5, 30, 10, 36, 8, 46, 30, 26, 12)
 CORRECTION_COLUMN = HEADER.index("更正为") + 1
@@ -36,9 +38,9 @@ def write_review_xlsx(path: Path, items: list[ReviewItem]) -> Path:
         cell.fill = PatternFill("solid", fgColor="DDE6F0")
     ws.cell(1, CORRECTION_COLUMN).fill = PatternFill("solid", fgColor="FFF2CC")
     for i, item in enumerate(items, start=1):
-        ws.append([i, item.file, item.page, item.location, FIELD_LABELS[item.field], item.value,
-                   round(item.confidence, 2), "" if item.picture else "（无图像，请按位置查看原文件）", "",
-                   item.record_id, item.field])
+        ws.append(inert_row(ws, [i, item.file, item.page, item.location, FIELD_LABELS[item.field], item.value,
+                                 round(item.confidence, 2), "" if item.picture else "（无图像，请按位置查看原文件）",
+                                 "", item.record_id, item.field]))  # values read from the forms: never formulas
         row = i + 1
         for c in range(1, len(HEADER) + 1):
             ws.cell(row, c).alignment = Alignment(vertical="center", wrap_text=True)

@@ -1,10 +1,19 @@
-"""`extract --format table`: a plain-text view for a person at a terminal."""
+"""`extract --format table`: a plain-text view for a person at a terminal. It is tab-separated,
+so it may end up in a spreadsheet: text from the files is written inert (reports.inert)."""
 
 from __future__ import annotations
 
 from zhidao.model import FileOutcome
 
+from .inert import csv_field
+
 _COLUMNS = ("instructor", "enterprise", "visit_date", "duties", "signed")
+
+
+def tsv_field(text: str) -> str:
+    """One field of a tab-separated line: inert for a spreadsheet, on one line, no tab inside."""
+    out: str = csv_field(text)
+    return out.replace("\r\n", " ").replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
 def outcomes_to_table(outcomes: list[FileOutcome]) -> str:
@@ -16,7 +25,7 @@ def outcomes_to_table(outcomes: list[FileOutcome]) -> str:
                 v = it.get(key)
                 cells.append(",".join(v) if isinstance(v, tuple) else "" if v is None else str(v))
             cells.append(",".join(it.review))
-            lines.append("\t".join(cells))
+            lines.append("\t".join(tsv_field(c) for c in cells))
         for err in o.errors:
-            lines.append("\t".join((o.source.display, "", f"错误 {err.code}：{err.message}")))
+            lines.append("\t".join(tsv_field(c) for c in (o.source.display, "", f"错误 {err.code}：{err.message}")))
     return "\n".join(lines)
