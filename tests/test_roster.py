@@ -101,12 +101,13 @@ def test_office_layout_with_township_sheets_and_notes(tmp_path: Path) -> None:
     assert {it.values["name"].location.cell.split("!")[0] for it in items} == {"东坝镇", "桃园乡"}  # type: ignore[union-attr]
 
 
-def test_a_sheet_without_a_header_names_what_it_saw(tmp_path: Path) -> None:
+def test_a_sheet_without_a_header_says_how_much_it_saw_not_what(tmp_path: Path) -> None:
     path = tmp_path / "名单.csv"
     path.write_text("甲,乙,丙\n1,2,3\n", encoding="utf-8")
     [outcome] = [read_path(path, str(path))]
     assert outcome.errors[0].code == "ROSTER_NO_HEADER"
-    assert "甲" in outcome.errors[0].message and "乙" in outcome.errors[0].message
+    assert "甲" not in outcome.errors[0].message and "乙" not in outcome.errors[0].message  # no content (issue 11)
+    assert "6 个格子" in outcome.errors[0].message
 
 
 def test_a_row_without_a_name_is_kept_for_review(tmp_path: Path) -> None:

@@ -117,10 +117,12 @@ def file_unrecognised(path: Path) -> InputError:
 
 
 def no_form_found(path: Path, seen: list[str], page: int | None = None) -> InputError:
-    shown = "、".join(seen[:20]) if seen else "（没有可识别的文字）"
+    """Only how much text was seen, never the text: a file that is not a form (a phone list,
+    an ID register) must not have its contents copied into errors.jsonl, the manifest or the packet."""
+    shown = f"文件中识别到 {len(seen)} 段文字，但都不是工作记录表的栏目" if seen else "文件中没有可识别的文字"
     return InputError(
         NO_FORM_FOUND,
-        f"没有找到工作记录表的栏目（如 指导员、驻企时间、工作内容）。文件中看到的栏目：{shown}",
+        f"没有找到工作记录表的栏目（如 指导员、驻企时间、工作内容）：{shown}（文件内容不在此转录，请打开原文件查看）",
         path,
         "请确认这是《非公企业党建工作指导员工作记录》；如是新的表样，请把栏目名称加入同义词表",
         page,
@@ -128,10 +130,11 @@ def no_form_found(path: Path, seen: list[str], page: int | None = None) -> Input
 
 
 def roster_no_header(path: Path, sheet: str, seen: list[str]) -> InputError:
-    shown = "、".join(seen[:20]) if seen else "（空表）"
+    """Only how much was seen, never the cells nor the sheet's name (both are the file's content)."""
+    shown = f"查看了表格开头的 {len(seen)} 个格子，都不是名单的栏目" if seen else "表格开头没有内容"
     return InputError(
         ROSTER_NO_HEADER,
-        f"工作表「{sheet}」中找不到名单表头（至少需要 姓名 和 派驻企业 等栏目）。看到的内容：{shown}",
+        f"找不到名单表头（至少需要 姓名 和 派驻企业 等栏目）：{shown}（文件内容不在此转录，请打开原文件查看）",
         path,
         "请确认这是《非公企业党建工作指导员名单》，表头含 姓名、性别、工作单位、派驻企业 等栏目",
     )
