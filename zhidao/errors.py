@@ -138,3 +138,53 @@ def roster_no_header(path: Path, sheet: str, seen: list[str]) -> InputError:
         path,
         "请确认这是《非公企业党建工作指导员名单》，表头含 姓名、性别、工作单位、派驻企业 等栏目",
     )
+
+
+# Limits checked before any work (zhidao.ingest.limits). Messages give sizes and counts only.
+_RESEND = "请向报送人重新索取该文件"
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):.0f} MB"
+
+
+def file_too_large(path: Path, size: int, limit: int) -> InputError:
+    return InputError(FILE_TOO_LARGE, f"文件过大（{_mib(size)}，上限 {_mib(limit)}），未读取", path,
+                      "请确认文件无误；扫描件请用 300 dpi 左右的分辨率重新扫描，或拆成几个文件")
+
+
+def archive_bomb(path: Path, detail: str) -> InputError:
+    return InputError(ARCHIVE_BOMB, f"文件的压缩内容异常（{detail}），为安全起见未解压", path,
+                      "请用办公软件打开确认后另存一份，或" + _RESEND)
+
+
+def xml_unsafe(path: Path) -> InputError:
+    return InputError(XML_UNSAFE, "文件内含不安全的 XML 声明（DOCTYPE/实体定义），为安全起见未读取", path,
+                      "正常办公软件保存的文件不会这样；请用 Word/WPS/Excel 打开后另存一份，或" + _RESEND)
+
+
+def image_too_large(path: Path, width: int, height: int, limit: int, page: int | None = None) -> InputError:
+    size = f"{width}×{height} 像素，" if width and height else ""
+    return InputError(IMAGE_TOO_LARGE, f"图片尺寸过大（{size}上限 {limit // 1_000_000} 百万像素），未解码",
+                      path, "请用 300 dpi 左右的分辨率重新扫描或拍照后重新放入收件目录", page)
+
+
+def too_many_pages(path: Path, count: int, limit: int, unit: str = "页") -> InputError:
+    return InputError(TOO_MANY_PAGES, f"文件页数过多（{count} {unit}，上限 {limit} {unit}），未读取", path,
+                      "请把文件拆成每月一份后重新放入收件目录")
+
+
+def page_too_large(path: Path, page: int, width_in: float, height_in: float) -> InputError:
+    return InputError(PAGE_TOO_LARGE,
+                      f"第{page}页的页面尺寸异常（{width_in:.0f}×{height_in:.0f} 英寸），未读取", path,
+                      "请把文件另存或打印为 A4 的 PDF 后重新放入收件目录", page)
+
+
+def roster_too_large(path: Path, detail: str) -> InputError:
+    return InputError(ROSTER_TOO_LARGE, f"名单过大（{detail}），不像指导员名单，未读取", path,
+                      "请确认选对了名单文件；名单只需含指导员的各行")
+
+
+def file_encrypted(path: Path, kind: str) -> InputError:
+    return InputError(FILE_ENCRYPTED, f"{kind}设有打开密码，无法读取", path,
+                      "请另存一份不加密码的副本后重新放入收件目录")

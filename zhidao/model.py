@@ -113,11 +113,36 @@ class Item:
         return None if v is None else v.value
 
 
+MIB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a reader refuses before it inflates, decodes or renders anything (checked by
+    zhidao.ingest.limits; each refusal has its own error code)."""
+
+    file_bytes: int = 200 * MIB  # FILE_TOO_LARGE
+    zip_total_bytes: int = 300 * MIB  # ARCHIVE_BOMB: declared uncompressed size of all members
+    zip_ratio: float = 200.0  # ARCHIVE_BOMB: compression ratio of one member …
+    zip_ratio_from_bytes: int = MIB  # … larger than this (small members compress well)
+    zip_members: int = 10_000  # ARCHIVE_BOMB
+    image_pixels: int = 80_000_000  # IMAGE_TOO_LARGE: one frame, from the header
+    image_frames: int = 300  # TOO_MANY_PAGES: frames of a TIFF
+    pdf_pages: int = 300  # TOO_MANY_PAGES
+    page_inches: float = 100.0  # PAGE_TOO_LARGE: a PDF page side over this (A0 is 47 inches, the PDF maximum 200)
+    render_pixels: int = 40_000_000  # a page is rendered at a lower resolution rather than past this
+    roster_rows: int = 50_000  # ROSTER_TOO_LARGE
+    roster_columns: int = 500  # ROSTER_TOO_LARGE
+    form_cells: int = 1_000_000  # a sheet this large is no work-record form (it is left to the roster reader)
+
+
 @dataclass(frozen=True)
 class ReadOptions:
-    """How readers read: the OCR engine for scans (a key of zhidao.ingest.engines.ENGINES)."""
+    """How readers read: the OCR engine for scans (a key of zhidao.ingest.engines.ENGINES), and
+    the limits every reader checks before work."""
 
     ocr_engine: str = "rapidocr"
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
