@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from zhidao.errors import file_damaged, no_form_found
-from zhidao.model import Item, Location, ReadOptions, SourceFile
+from zhidao.model import Item, Limits, Location, ReadOptions, SourceFile
 
 from .forms import page_to_items, seen_labels
 from .layout import Cell, Line, Page, Table
+from .limits import OFFICE_ZIP_ERRORS, check_office_zip
 
 EXTRACTOR = "docx/1"
 
 
-def docx_to_page(path: Path) -> Page:
-    """Read the body of a .docx in reading order. Raises InputError for a damaged file."""
+def docx_to_page(path: Path, limits: Limits) -> Page:
+    """Read the body of a .docx in reading order, whatever the file is named. Raises InputError
+    for a damaged or hostile file (checked before python-docx inflates anything)."""
     import docx  # python-docx; imported here so `zhidao --help` stays fast
     from docx.table import Table as DocxTable
     from docx.text.paragraph import Paragraph
 
+    check_office_zip(path, limits)
     try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        with path.open("rb") as fh:  # a file object: python-docx then goes by content, not by name
+            document = docx.Document(fh)
+    except OFFICE_ZIP_ERRORS as exc:
         raise file_damaged(path, f"Word 文件结构不完整（{type(exc).__name__}）") from exc
     blocks: list[Line | Table] = []
     n_par = n_tab = 0
@@ -54,7 +57,7 @@ def _table(table: object, number: int) -> Table:
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
-    page = docx_to_page(path)
+    page = docx_to_page(path, options.limits)
     items = page_to_items(page, source, EXTRACTOR)
     if not items:
         raise no_form_found(path, seen_labels(page))

@@ -3,12 +3,19 @@ in a photo and flatten it, even out the lighting. Each returns what it did, for 
 
 from __future__ import annotations
 
-import io
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+
+from zhidao.errors import image_too_large, too_many_pages
+from zhidao.model import Limits
+
+from .limits import check_file_size, check_image_pixels
 
 WORK_DPI = 200  # the resolution pages are brought to (image-only PDF pages are rendered at it)
 
@@ -19,16 +26,57 @@ class Flattened:
     quad: tuple[tuple[float, float], ...] | None  # the page corners found in a photo, if any
 
 
-def load_images(path: Path) -> list[np.ndarray]:
-    """Every frame of an image file (multi-page TIFF included), as grayscale uint8."""
-    from PIL import Image, ImageOps, ImageSequence
+def iter_images(path: Path, limits: Limits | None = None) -> Iterator[np.ndarray]:
+    """Every frame of an image file (multi-page TIFF included), as grayscale uint8, decoded one
+    at a time. The frame count and every frame's pixel count are checked from the headers
+    now, before any frame is decoded (TOO_MANY_PAGES, IMAGE_TOO_LARGE)."""
+    from PIL import Image
 
-    with Image.open(io.BytesIO(path.read_bytes())) as img:
-        frames = []
-        for frame in ImageSequence.Iterator(img):
-            upright = ImageOps.exif_transpose(frame.convert("RGB"))
-            frames.append(cv2.cvtColor(np.asarray(upright), cv2.COLOR_RGB2GRAY))
-    return frames
+    limits = limits or Limits()
+    check_file_size(path, limits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the limits below decide
+        try:
+            img = Image.open(path)  # lazy: the header only
+        except Image.DecompressionBombError as exc:
+            raise image_too_large(path, 0, 0, limits.image_pixels) from exc
+    try:
+        count = _check_frames(path, img, limits)
+    except BaseException:
+        img.close()
+        raise
+    return _decode(img, count)
+
+
+def _decode(img: Any, count: int) -> Iterator[np.ndarray]:
+    from PIL import ImageOps
+
+    with img:
+        for index in range(count):
+            img.seek(index)
+            upright = ImageOps.exif_transpose(img.convert("RGB"))
+            yield cv2.cvtColor(np.asarray(upright), cv2.COLOR_RGB2GRAY)
+
+
+def _check_frames(path: Path, img: Any, limits: Limits) -> int:
+    """The number of frames, every frame's size read from its header (seeking decodes nothing)."""
+    count = 0
+    while True:
+        try:
+            img.seek(count)
+        except EOFError:
+            break
+        if count >= limits.image_frames:
+            raise too_many_pages(path, count + 1, limits.image_frames, "帧")
+        width, height = img.size
+        check_image_pixels(path, width, height, limits, count + 1 if count else None)
+        count += 1
+    return count
+
+
+def load_images(path: Path, limits: Limits | None = None) -> list[np.ndarray]:
+    """Every frame of an image file, as grayscale uint8 (see :func:`iter_images`)."""
+    return list(iter_images(path, limits))
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:

@@ -17,6 +17,8 @@ from zhidao.model import Item, ReadOptions, SourceFile
 
 from .docx import docx_to_page
 from .forms import page_to_items, seen_labels
+from .limits import check_file_size
+from .sniff import SUFFIXES
 
 EXTRACTOR = "doc-libreoffice/1"
 TIMEOUT_S = 180
@@ -29,14 +31,16 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def convert(path: Path, fmt: str, workdir: Path) -> Path:
-    """Convert ``path`` with LibreOffice into ``workdir``; returns the converted file."""
+def convert(path: Path, fmt: str, workdir: Path, suffix: str | None = None) -> Path:
+    """Convert ``path`` with LibreOffice into ``workdir``; returns the converted file. The copy
+    LibreOffice opens is named with ``suffix`` (the sniffed medium's, so that a .doc named
+    .docx is opened as what it is), by default the file's own."""
     binary = soffice()
     if binary is None:
         raise InputError(CONVERTER_MISSING, "读取旧版 Word 文件（.doc/.wps）需要 LibreOffice，本机未安装", path,
                          "请安装 LibreOffice（Debian：apt-get install libreoffice-writer-nogui），"
                          "或用 Word/WPS 把文件另存为 .docx")
-    src = workdir / f"input{path.suffix.lower() or '.doc'}"
+    src = workdir / f"input{suffix or path.suffix.lower() or '.doc'}"
     shutil.copyfile(path, src)
     profile = workdir / "profile"
     cmd = [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
@@ -52,8 +56,9 @@ def convert(path: Path, fmt: str, workdir: Path) -> Path:
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
+    check_file_size(path, options.limits)
     with tempfile.TemporaryDirectory(prefix="zhidao-doc-") as tmp:
-        page = docx_to_page(convert(path, "docx", Path(tmp)))
+        page = docx_to_page(convert(path, "docx", Path(tmp), SUFFIXES["doc"]), options.limits)
     items = page_to_items(page, source, EXTRACTOR)
     if not items:
         raise no_form_found(path, seen_labels(page))

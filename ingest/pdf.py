@@ -7,15 +7,18 @@ next page is continued there. A page without a text layer is left to the scan pa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from zhidao.errors import file_damaged
-from zhidao.model import ErrorInfo, Item, Location, ReadOptions, SourceFile
+from zhidao.errors import file_damaged, file_encrypted
+from zhidao.model import ErrorInfo, Item, Limits, Location, ReadOptions, SourceFile
 
 from .layout import Cell, Line, Page, Table
+from .limits import check_image_pixels, check_pdf, render_scale
 from .stack import stack_to_items
 
 EXTRACTOR = "pdf-text/1"
@@ -91,42 +94,91 @@ def pdf_to_pages(path: Path, options: ReadOptions) -> tuple[list[Page], dict[int
     """Every page: read from its text layer, or — a page without one — rendered and read by the
     scan path. Returns the pages and the scan steps of the scanned ones."""
     import pdfplumber
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfplumber.utils.exceptions import PdfminerException
 
+    check_pdf(path, options.limits)
     pages: list[Page] = []
     scanned: list[int] = []
-    try:
-        with pdfplumber.open(path) as pdf:
-            for number, page in enumerate(pdf.pages, start=1):
-                if page.chars:
-                    pages.append(_text_page(page, number))
-                else:
-                    scanned.append(number)
-                    pages.append(Page(number, ()))
-    except (PDFSyntaxError, PdfminerException, ValueError, KeyError, TypeError) as exc:
-        raise file_damaged(path, f"PDF 文件无法解析（{type(exc).__name__}）") from exc
+    with pdf_errors(path), pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            if page.chars:
+                pages.append(_text_page(page, number))
+            else:
+                scanned.append(number)
+                pages.append(Page(number, ()))
     steps: dict[int, dict[str, str]] = {}
     if scanned:
         from . import scan
         from .engines import load_engine
 
+        check_pictures(path, scanned, options.limits)  # before the OCR engine is loaded
         engine = load_engine(options.ocr_engine)
-        for number, image in zip(scanned, render_pages(path, scanned), strict=True):
+        for number, image in zip(scanned, render_pages(path, scanned, limits=options.limits), strict=True):
             pages[number - 1], steps[number] = scan.image_to_page(image, number, engine)
     return pages, steps
 
 
-def render_pages(path: Path, numbers: list[int], dpi: int = 200) -> list[np.ndarray]:
-    """Rasterise PDF pages (1-based numbers) to grayscale at ``dpi`` with PDFium."""
+@contextmanager
+def pdf_errors(path: Path) -> Iterator[None]:
+    """What pdfplumber and pdfminer raise on a malformed PDF → FILE_DAMAGED; a password → FILE_ENCRYPTED."""
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.psexceptions import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
+
+    try:
+        yield
+    except PdfminerException as exc:
+        if exc.args and isinstance(exc.args[0], PDFPasswordIncorrect):
+            raise file_encrypted(path, "PDF 文件") from exc
+        raise file_damaged(path, f"PDF 文件无法解析（{type(exc).__name__}）") from exc
+    except PDFPasswordIncorrect as exc:
+        raise file_encrypted(path, "PDF 文件") from exc
+    except (PSException, ValueError, KeyError, TypeError) as exc:
+        raise file_damaged(path, f"PDF 文件无法解析（{type(exc).__name__}）") from exc
+
+
+def render_pages(path: Path, numbers: list[int], dpi: int = 200, limits: Limits | None = None
+                 ) -> Iterator[np.ndarray]:
+    """Rasterise PDF pages (1-based numbers) to grayscale at ``dpi`` with PDFium, one at a time;
+    a page that would exceed the pixel budget at ``dpi`` is rendered at a lower resolution, and
+    an embedded picture over the image limit is refused before it is decoded."""
+    import pypdfium2 as pdfium
+
+    limits = limits or Limits()
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        for n in numbers:
+            page = doc[n - 1]
+            _check_pictures(path, page, n, limits)
+            width, height = page.get_size()
+            scale = render_scale(width, height, dpi, limits)
+            yield np.asarray(page.render(scale=scale, grayscale=True).to_pil().convert("L"))
+    finally:
+        doc.close()
+
+
+def check_pictures(path: Path, numbers: list[int], limits: Limits) -> None:
+    """IMAGE_TOO_LARGE for a picture on these pages over the image limit, before any is decoded."""
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(str(path))
     try:
-        return [np.asarray(doc[n - 1].render(scale=dpi / 72, grayscale=True).to_pil().convert("L"))
-                for n in numbers]
+        for n in numbers:
+            _check_pictures(path, doc[n - 1], n, limits)
     finally:
         doc.close()
+
+
+def _check_pictures(path: Path, page: Any, number: int, limits: Limits) -> None:
+    """A picture's pixel size comes from its dictionary: nothing is decoded to learn it."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        try:
+            width, height = obj.get_px_size()
+        except pdfium.PdfiumError:
+            continue
+        check_image_pixels(path, width, height, limits, number)
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item | ErrorInfo]:

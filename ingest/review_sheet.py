@@ -3,27 +3,30 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
-from zhidao.errors import REVIEW_SHEET_INVALID, InputError, file_damaged
+from zhidao.errors import REVIEW_SHEET_INVALID, InputError
+from zhidao.model import Limits
+
+from .limits import check_office_zip
 
 
 def read_review_sheet(path: Path, header: tuple[str, ...]) -> list[tuple[int, str, str, str]]:
     """(sheet row, record id, field code, corrected text) of every filled row."""
     import openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise file_damaged(path, f"核对表无法打开（{type(exc).__name__}）") from exc
-    try:
-        if "待核对" not in wb.sheetnames:
-            raise InputError(REVIEW_SHEET_INVALID, "找不到“待核对”工作表", path,
-                             "请使用 zhidao review export 导出的核对表")
-        rows = list(wb["待核对"].iter_rows(values_only=True))
-    finally:
-        wb.close()
+    from .xlsx import openpyxl_errors
+
+    check_office_zip(path, Limits())
+    with path.open("rb") as fh, openpyxl_errors(path, "核对表"):
+        wb = openpyxl.load_workbook(fh, data_only=True, read_only=True)
+        try:
+            if "待核对" not in wb.sheetnames:
+                raise InputError(REVIEW_SHEET_INVALID, "找不到“待核对”工作表", path,
+                                 "请使用 zhidao review export 导出的核对表")
+            rows = list(wb["待核对"].iter_rows(values_only=True))
+        finally:
+            wb.close()
     got = tuple(str(v).strip() if v is not None else "" for v in (rows[0] if rows else ()))[: len(header)]
     if got != header:
         missing = [h for h in header if h not in got]

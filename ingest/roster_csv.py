@@ -7,10 +7,11 @@ import csv
 import io
 from pathlib import Path
 
-from zhidao.errors import FILE_UNRECOGNISED, InputError
+from zhidao.errors import FILE_UNRECOGNISED, InputError, file_damaged
 from zhidao.model import Item, Location, ReadOptions, SourceFile
 
 from .layout import Cell
+from .limits import check_file_size, check_roster_shape, count_lines
 from .roster_xlsx import sheets_to_items
 
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -27,6 +28,11 @@ def decode(data: bytes) -> tuple[str, str]:
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
+    """ROSTER_TOO_LARGE from the line count before the file is decoded, and from each row's
+    width while it is parsed."""
+    limits = options.limits
+    check_file_size(path, limits)
+    check_roster_shape(path, count_lines(path, limits.roster_rows), 0, limits)
     try:
         text, _ = decode(path.read_bytes())
     except UnicodeDecodeError as exc:
@@ -36,6 +42,11 @@ def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;，")
     except csv.Error:
         dialect = csv.excel
-    rows = [[Cell(v, Location(1, cell=f"row {r + 1} col {c + 1}")) for c, v in enumerate(row)]
-            for r, row in enumerate(csv.reader(io.StringIO(text), dialect))]
+    rows = []
+    try:
+        for r, row in enumerate(csv.reader(io.StringIO(text), dialect)):
+            check_roster_shape(path, r + 1, len(row), limits)
+            rows.append([Cell(v, Location(1, cell=f"row {r + 1} col {c + 1}")) for c, v in enumerate(row)])
+    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end, a field over the size limit
+        raise file_damaged(path, f"CSV 文件格式不正确（{type(exc).__name__}）") from exc
     return sheets_to_items([(path.name, rows)], source)

@@ -11,6 +11,6 @@ from .roster_xlsx import sheets_to_items
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
-    page = docx_to_page(path)
+    page = docx_to_page(path, options.limits)
     sheets = [(f"表格{i + 1}", [list(row) for row in table.rows]) for i, table in enumerate(page.tables)]
     return sheets_to_items(sheets, source)

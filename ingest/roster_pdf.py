@@ -11,4 +11,4 @@ from .roster_xlsx import sheets_to_items
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
-    return sheets_to_items([(path.name, pdf_table_rows(path))], source)
+    return sheets_to_items([(path.name, pdf_table_rows(path, options.limits))], source)

@@ -7,12 +7,17 @@ from pathlib import Path
 from zhidao.model import Item, Location, ReadOptions, SourceFile
 
 from .layout import Cell
+from .limits import check_roster_shape
 from .roster_xlsx import sheets_to_items
-from .xlsx import xls_sheets
+from .xlsx import open_xls, xls_values
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
-    sheets = [(name, [[Cell(text, Location(1, cell=f"{name}!R{r + 1}C{c + 1}")) for c, text in enumerate(row)]
-                      for r, row in enumerate(values)])
-              for name, values, _ in xls_sheets(path)]
+    book = open_xls(path, options.limits)
+    sheets = []
+    for sheet in book.sheets():
+        check_roster_shape(path, sheet.nrows, sheet.ncols, options.limits)
+        name = sheet.name
+        sheets.append((name, [[Cell(text, Location(1, cell=f"{name}!R{r + 1}C{c + 1}")) for c, text in enumerate(row)]
+                              for r, row in enumerate(xls_values(book, sheet))]))
     return sheets_to_items(sheets, source)

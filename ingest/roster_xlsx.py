@@ -7,13 +7,14 @@ runs (a .xlsm's VBA project is never loaded).
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from pathlib import Path
+from typing import Any
 
-from zhidao.errors import ZhidaoError, file_damaged
-from zhidao.model import Item, Location, ReadOptions, SourceFile
+from zhidao.errors import ZhidaoError
+from zhidao.model import Item, Limits, Location, ReadOptions, SourceFile
 
 from .layout import Cell
+from .limits import check_office_zip, check_roster_shape
 from .roster import Rows, dedupe, rows_to_items
 
 
@@ -45,20 +46,29 @@ def sheets_to_items(sheets: list[tuple[str, Rows]], source: SourceFile) -> list[
 
 
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
+    """Streamed (read-only mode), whatever the file is named; ROSTER_TOO_LARGE from a sheet's
+    declared dimension before it is iterated, and from the rows met while iterating."""
     import openpyxl
+
+    from .xlsx import openpyxl_errors
+
+    check_office_zip(path, options.limits)
+    with path.open("rb") as fh, openpyxl_errors(path):  # a file object: openpyxl then ignores the name
+        wb = openpyxl.load_workbook(fh, data_only=True, read_only=True, keep_vba=False)
+        try:
+            sheets = [(ws.title, _sheet_rows(path, ws, options.limits)) for ws in wb.worksheets]
+        finally:
+            wb.close()
+    return sheets_to_items(sheets, source)
+
+
+def _sheet_rows(path: Path, ws: Any, limits: Limits) -> Rows:
     from openpyxl.utils import get_column_letter
 
-    try:
-        wb = openpyxl.load_workbook(path, data_only=True, read_only=True, keep_vba=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise file_damaged(path, f"Excel 文件无法打开（{type(exc).__name__}）") from exc
-    try:
-        sheets = [
-            (ws.title, [[Cell(cell_text(v), Location(1, cell=f"{ws.title}!{get_column_letter(c + 1)}{r + 1}"))
-                         for c, v in enumerate(row)]
-                        for r, row in enumerate(ws.iter_rows(values_only=True))])
-            for ws in wb.worksheets
-        ]
-    finally:
-        wb.close()
-    return sheets_to_items(sheets, source)
+    check_roster_shape(path, getattr(ws, "max_row", None) or 0, getattr(ws, "max_column", None) or 0, limits)
+    rows: Rows = []
+    for r, row in enumerate(ws.iter_rows(values_only=True)):
+        check_roster_shape(path, r + 1, len(row), limits)
+        rows.append([Cell(cell_text(v), Location(1, cell=f"{ws.title}!{get_column_letter(c + 1)}{r + 1}"))
+                     for c, v in enumerate(row)])
+    return rows

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -274,14 +275,24 @@ def image_to_page(image: np.ndarray, number: int, engine: OcrEngine) -> tuple[Pa
     return Page(number, tuple(b for _, b in blocks)), steps
 
 
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError)  # PIL on a truncated or malformed image
+
+
+def _decoded(path: Path, frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    try:
+        yield from frames
+    except _DECODE_ERRORS as exc:
+        raise file_damaged(path, f"图片无法解码（{type(exc).__name__}）") from exc
+
+
 def read(path: Path, source: SourceFile, options: ReadOptions) -> list[Item | ErrorInfo]:
     try:
-        frames = imaging.load_images(path)
-    except (OSError, ValueError) as exc:
+        frames = imaging.iter_images(path, options.limits)
+    except _DECODE_ERRORS as exc:
         raise file_damaged(path, f"图片无法解码（{type(exc).__name__}）") from exc
     engine = load_engine(options.ocr_engine)
     pages, steps = [], {}
-    for number, frame in enumerate(frames, start=1):
+    for number, frame in enumerate(_decoded(path, frames), start=1):
         page, page_steps = image_to_page(frame, number, engine)
         pages.append(page)
         steps[number] = page_steps

@@ -19,7 +19,11 @@ def grid_to_page(number: int, values: Sequence[Sequence[str]], merges: Sequence[
                  ref: Callable[[int, int], str]) -> Page:
     span: dict[tuple[int, int], int] = {}
     covered: dict[tuple[int, int], int] = {}  # covered cell → the row of its anchor
+    last_row, last_col = len(values) - 1, max((len(row) for row in values), default=0) - 1
     for r0, r1, c0, c1 in merges:
+        r1, c1 = min(r1, last_row), min(c1, last_col)  # a merge declared past the grid covers no more than it
+        if r1 < r0 or c1 < c0:
+            continue
         span[(r0, c0)] = r1 - r0 + 1
         for r in range(r0, r1 + 1):
             for c in range(c0, c1 + 1):

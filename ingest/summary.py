@@ -46,7 +46,7 @@ def summary_item(path: Path, source: SourceFile, pages: list[Page]) -> Item:
 def read_docx(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
     from .docx import docx_to_page
 
-    return [summary_item(path, source, [docx_to_page(path)])]
+    return [summary_item(path, source, [docx_to_page(path, options.limits)])]
 
 
 def read_pdf(path: Path, source: SourceFile, options: ReadOptions) -> list[Item]:
