@@ -34,9 +34,9 @@ def test_doc_reads_like_the_docx_it_was_saved_from(tmp_path: Path, family: str) 
 
 
 def test_missing_libreoffice_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    doc = tmp_path / "旧记录.doc"
-    # an OLE2 header with a WordDocument stream name is enough to be recognised as .doc
-    doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le") + b"\x00" * 64)
+    docx, doc = tmp_path / "旧记录.docx", tmp_path / "旧记录.doc"
+    write_single_visit_docx(docx, next(f for f in plan_quarter(2026).forms if f.family == "A"))
+    docx_to_doc(docx, doc)  # a real .doc (sniffing checks the OLE container is whole)
     monkeypatch.setenv("ZHIDAO_SOFFICE", str(tmp_path / "no-such-soffice"))
     outcome = read_path(doc, str(doc))
     assert outcome.errors[0].code == "CONVERTER_MISSING"
