@@ -467,3 +467,19 @@ def test_pdf_named_jpg_is_read_as_pdf(form_pdf: Path, tmp_path: Path) -> None:
     misnamed.write_bytes(form_pdf.read_bytes())
     outcome = _read(misnamed)
     assert outcome.medium == "pdf" and len(outcome.items) == len(FORM.visits)
+
+
+def test_sniffing_a_huge_ole_file_reads_only_its_structure(tmp_path: Path) -> None:
+    from zhidao.ingest import sniff
+
+    huge = tmp_path / "大文件.xls"
+    with huge.open("wb") as fh:
+        fh.write(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+        fh.truncate(300 << 20)  # sparse: 300 MB of nothing after an OLE signature
+    tracemalloc.start()
+    with pytest.raises(Exception) as raised:
+        sniff(huge)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert getattr(raised.value, "code", None) == "FILE_DAMAGED"
+    assert peak < 20 << 20, f"peak {peak >> 20} MB: the file was read"
