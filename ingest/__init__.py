@@ -19,7 +19,6 @@ from zhidao.errors import (
     FILE_UNREADABLE,
     FORMAT_UNSUPPORTED,
     NO_FORM_FOUND,
-    READER_FAILED,
     InputError,
     ZhidaoError,
     file_damaged,
@@ -30,6 +29,7 @@ from zhidao.errors import (
 from zhidao.model import Boundary, ErrorInfo, FileOutcome, Item, ReadOptions, SourceFile
 
 from .boundary import Progress, read_fenced
+from .failures import exception_to_error, traceback_without_text
 from .inbox import walk_inbox
 from .sniff import KNOWN_MEDIA, sniff
 
@@ -128,15 +128,13 @@ def read_file(source: SourceFile, registry: dict[str, str], options: ReadOptions
     except ZhidaoError as exc:
         return FileOutcome(source, medium, (), (ErrorInfo(exc.code, exc.message, exc.remedy, exc.page),))
     except MemoryError:
-        log.exception("%s: 内存不足", source.display)
+        log.error("%s: 内存不足", source.display)
         return FileOutcome(source, medium, (), (ErrorInfo(
             FILE_TOO_LARGE, "读取该文件所需内存超过上限，已跳过",
             "请确认文件未损坏；扫描件请用 300 dpi 左右的分辨率重新扫描"),))
-    except Exception:  # the failure boundary: a reader's bug or a library's surprise costs this file only
-        log.exception("%s: 读取时出现意外错误（%s）", source.display, medium)
-        return FileOutcome(source, medium, (), (ErrorInfo(
-            READER_FAILED, f"读取时出现意外错误（{KNOWN_MEDIA.get(medium, '未知类型')}），已跳过该文件",
-            "请确认文件能用办公软件正常打开；详细信息已写入 run.log"),))
+    except Exception as exc:  # the failure boundary: a reader's bug or a library's surprise costs this file only
+        log.error("%s: 读取时出现意外错误（%s）\n%s", source.display, medium, traceback_without_text(exc))
+        return FileOutcome(source, medium, (), (exception_to_error(exc, KNOWN_MEDIA.get(medium, "未知类型")),))
     items = tuple(x for x in found if isinstance(x, Item))
     return FileOutcome(source, medium, items, tuple(x for x in found if isinstance(x, ErrorInfo)))
 

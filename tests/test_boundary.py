@@ -21,7 +21,8 @@ from zhidao.model import Boundary, ReadOptions, SourceFile
 
 def explode(path: Path, source: SourceFile, options: ReadOptions) -> list[object]:
     """A reader with a bug (used through the registry, as any reader is)."""
-    raise KeyError("a bug inside a reader")
+    quoted = path.read_bytes()[:0].decode() + "139" + "12345678"  # as if quoted from the file
+    raise KeyError(quoted)
 
 
 def exhaust(path: Path, source: SourceFile, options: ReadOptions) -> list[object]:
@@ -41,7 +42,8 @@ def test_an_unexpected_exception_in_a_reader_is_that_files_outcome(demo: DemoPat
     assert outcome.status == "error"
     [error] = outcome.errors
     assert error.code == "READER_FAILED" and "意外错误" in error.message and "run.log" in error.remedy
-    assert "a bug inside a reader" in caplog.text  # the traceback goes to the log, not the message
+    assert "explode" in caplog.text and "KeyError" in caplog.text  # the traceback goes to the log
+    assert "13912345678" not in caplog.text, "never the exception's text: it may quote the file"
     assert "KeyError" not in error.message
 
 
