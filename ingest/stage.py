@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -12,8 +14,8 @@ from zhidao.errors import ROSTER_EMPTY, ConfigError
 from zhidao.model import FileOutcome, ReadOptions, SourceFile
 from zhidao.results import Ingested
 
-from . import ROSTER_READERS, read_file, read_paths, source_file
-from .boundary import Progress
+from . import ROSTER_READERS, read_file, source_file
+from .boundary import Progress, read_fenced
 from .frames import (
     items_to_records,
     items_to_roster,
@@ -23,6 +25,7 @@ from .frames import (
     roster_with_derived,
 )
 from .inbox import InboxEntry, inbox_entries
+from .versions import engine_version, reader_digest
 
 
 def entry_to_refused(entry: InboxEntry) -> FileOutcome:
@@ -32,33 +35,50 @@ def entry_to_refused(entry: InboxEntry) -> FileOutcome:
                        name_bytes=entry.name_bytes)
 
 
-def read_inbox(ctx: RunContext, progress: Progress | None = None) -> list[FileOutcome]:
-    """Every inbox entry's outcome, in walk order: refused entries as such, the rest read
-    behind the failure boundary. Our own output folder or ledger kept inside the inbox is not
-    read back as input."""
-    entries = inbox_entries(ctx.inbox, (ctx.out, ctx.db))
-    readable = [e for e in entries if e.refused is None]
-    options = ReadOptions(ocr_engine=ctx.ocr_engine)
-    read = iter(read_paths([(e.path, e.display) for e in readable], options, ctx.boundary, progress))
-    return [entry_to_refused(e) if e.refused else dataclasses.replace(next(read), name_bytes=e.name_bytes)
-            for e in entries]
+def plan_inbox(ctx: RunContext) -> list[InboxEntry]:
+    """Every inbox entry, in walk order. Our own output folder or ledger kept inside the inbox
+    is not read back as input."""
+    own = [ctx.out] + ([Path(str(ctx.db))] if "://" not in str(ctx.db) else [])
+    return inbox_entries(ctx.inbox, own)
 
 
-def ingest(ctx: RunContext, known_received: dict[str, str], progress: Progress | None = None) -> Ingested:
-    """Read the roster (fatal if unreadable) and every inbox file (never fatal).
+def read_options(ctx: RunContext) -> ReadOptions:
+    return ReadOptions(ocr_engine=ctx.ocr_engine)
 
-    ``known_received`` maps sha256 → the receipt date already in the ledger, so a file keeps
-    the date it first arrived.
-    """
-    roster_outcome = read_file(source_file(ctx.roster), ROSTER_READERS)
+
+def made_by(ctx: RunContext) -> dict[str, object]:
+    """What a reading depends on: the reader code, the engine and its model, the settings. A
+    stored reading made the same way is reused; any change reads the files again."""
+    options = read_options(ctx)
+    return {"reader": reader_digest(), "engine": options.ocr_engine,
+            "engine_version": engine_version(options.ocr_engine),
+            "limits": dataclasses.asdict(options.limits), "file_memory": ctx.boundary.memory_bytes,
+            "file_timeout": ctx.boundary.wall_seconds}
+
+
+def read_entries(ctx: RunContext, entries: Sequence[InboxEntry], progress: Progress | None = None
+                 ) -> Iterator[FileOutcome]:
+    """Read the given (readable) entries behind the failure boundary, in order."""
+    jobs = [(e.path, e.display) for e in entries]
+    for entry, outcome in zip(entries, read_fenced(jobs, read_options(ctx), ctx.boundary, progress), strict=True):
+        yield dataclasses.replace(outcome, name_bytes=entry.name_bytes)
+
+
+def read_roster(ctx: RunContext) -> FileOutcome:
+    """The roster (fatal when it cannot be read)."""
+    roster_outcome = read_file(source_file(ctx.roster), ROSTER_READERS, read_options(ctx))
     if roster_outcome.errors and not roster_outcome.items:
         err = roster_outcome.errors[0]
         raise ConfigError(err.code, err.message, ctx.roster, err.remedy)
     if not roster_outcome.items:
         raise ConfigError(ROSTER_EMPTY, "名单中没有任何指导员", ctx.roster, "请检查名单文件")
-    outcomes = read_inbox(ctx, progress)
-    today = (ctx.received or dt.date.today()).isoformat()
-    received = {o.source.sha256: known_received.get(o.source.sha256, today) for o in outcomes if o.source.sha256}
+    return roster_outcome
+
+
+def outcomes_to_ingested(ctx: RunContext, roster_outcome: FileOutcome, outcomes: Sequence[FileOutcome],
+                         received: dict[str, str]) -> Ingested:
+    """The frames of a run from the roster's and the inbox files' outcomes (walk order);
+    ``received`` maps sha256 → receipt date."""
     items = [it for o in outcomes for it in o.items if it.kind == "record"]
     files = outcomes_to_files([roster_outcome], {}, "roster")
     inbox_files = outcomes_to_files(outcomes, received, "inbox")
@@ -73,3 +93,14 @@ def ingest(ctx: RunContext, known_received: dict[str, str], progress: Progress |
         files=pd.concat([files, inbox_files], ignore_index=True),
         outcomes=tuple(outcomes),
     )
+
+
+def ingest(ctx: RunContext, known_received: dict[str, str], progress: Progress | None = None) -> Ingested:
+    """Read the roster and every inbox file (no ledger: for callers that keep no readings)."""
+    roster_outcome = read_roster(ctx)
+    entries = plan_inbox(ctx)
+    read = read_entries(ctx, [e for e in entries if e.refused is None], progress)
+    outcomes = [entry_to_refused(e) if e.refused else next(read) for e in entries]
+    today = (ctx.received or dt.date.today()).isoformat()
+    received = {o.source.sha256: known_received.get(o.source.sha256, today) for o in outcomes if o.source.sha256}
+    return outcomes_to_ingested(ctx, roster_outcome, outcomes, received)

@@ -21,7 +21,7 @@ from zhidao.audit import (
     verify_chain,
 )
 from zhidao.errors import LedgerError
-from zhidao.ledger import Ledger
+from zhidao.store import Ledger
 
 _FILE_COLUMNS = ("sha256", "path", "size", "medium", "status", "error_code", "received")
 _CORRECTION_COLUMNS = ("record_id", "field", "old", "new", "who", "at", "reason")

@@ -17,7 +17,7 @@ from zhidao import __version__
 from zhidao.audit import EXPORTED, PACKET_ISSUED
 from zhidao.context import Quarter
 from zhidao.errors import LedgerError
-from zhidao.ledger import Ledger
+from zhidao.store import Ledger
 
 from .audit import tampered, verify_ledger
 from .export_text import readme

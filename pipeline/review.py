@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zhidao.errors import REVIEW_SHEET_INVALID, InputError, LedgerError
-from zhidao.ledger import Ledger
 from zhidao.model import FIELD_LABELS, ReviewItem
+from zhidao.store import Ledger
 from zhidao.text import clean_name, parse_date
 
 _BBOX = re.compile(r"bbox (-?\d+),(-?\d+),(-?\d+),(-?\d+)")

@@ -13,7 +13,7 @@ from typing import Any
 from zhidao.audit import RUN_STARTED
 from zhidao.context import Quarter
 from zhidao.errors import BAD_OPTION, ConfigError, LedgerError
-from zhidao.ledger import Ledger
+from zhidao.store import Ledger
 
 # frames.MATCHES status → why a record adds no day (validate.attendance._match).
 _WHY = {

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from zhidao.anchor import Anchor
 from zhidao.context import RunContext
 from zhidao.frames import rows_of
 from zhidao.ingest.duties import CODE_NAMES
@@ -94,7 +95,8 @@ def _day_cells(ctx: RunContext, validated: Validated) -> dict[tuple[str, str, st
     return cells
 
 
-def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated) -> Packet:
+def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anchor: Anchor | None = None
+                 ) -> Packet:
     months = list(ctx.quarter.months)
     roster = [r for r in rows_of(ingested.roster) if r["name"]]
     cells = _day_cells(ctx, validated)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from zhidao.anchor import Anchor
 from zhidao.context import RunContext
 from zhidao.results import Ingested, Validated
 
@@ -13,10 +14,12 @@ from .packet_pdf import write_packet_pdf
 from .packet_xlsx import write_packet_xlsx
 
 
-def report(ctx: RunContext, run_id: int, ingested: Ingested, validated: Validated, out: Path) -> tuple[Path, ...]:
-    """Write every deliverable into ``out`` (the run's staging folder, published as ctx.out)."""
+def report(ctx: RunContext, run_id: int, ingested: Ingested, validated: Validated, out: Path,
+           anchor: Anchor | None = None) -> tuple[Path, ...]:
+    """Write every deliverable into ``out`` (the run's staging folder, published as ctx.out);
+    ``anchor`` is the ledger's chain head the packet is issued on."""
     out.mkdir(parents=True, exist_ok=True)
-    packet = build_packet(ctx, ingested, validated)
+    packet = build_packet(ctx, ingested, validated, anchor)
     return (
         write_records(out, ingested),
         write_errors(out, ingested),

@@ -21,9 +21,9 @@ from zhidao.cli import ExitCode, main
 from zhidao.context import Quarter, RunContext
 from zhidao.errors import ConfigError, LedgerError
 from zhidao.fixtures.demo import DemoPaths
-from zhidao.ledger import Ledger
 from zhidao.pipeline.audit import verify_ledger
 from zhidao.pipeline.run import run
+from zhidao.store import Ledger
 from zhidao.validate.profile import load_profile
 
 

@@ -20,9 +20,9 @@ from tests.conftest import read_jsonl
 from zhidao.context import Profile, Quarter, RunContext
 from zhidao.errors import InternalError, LedgerError
 from zhidao.fixtures.demo import DemoPaths
-from zhidao.ledger import Ledger
 from zhidao.pipeline.run import run
 from zhidao.reports import publish
+from zhidao.store import Ledger
 
 
 def _small_inbox(tmp: Path, demo: DemoPaths, count: int = 6) -> Path:
@@ -127,12 +127,10 @@ def test_recover_puts_a_previous_out_back(tmp_path: Path) -> None:
 def test_a_second_writer_gets_ledger_busy(tmp_path: Path, demo: DemoPaths) -> None:
     inbox = _small_inbox(tmp_path, demo, 2)
     db = tmp_path / "z.db"
-    with Ledger(db) as holder:
-        holder.conn.execute("BEGIN EXCLUSIVE")  # another run in the middle of writing
+    with Ledger(db) as holder, holder.write():  # another writer in the middle of a transaction
         ctx = dataclasses.replace(_ctx(inbox, demo, tmp_path / "out", db), ledger_wait=0.5)
         with pytest.raises(LedgerError) as caught:
             run(ctx)
-        holder.conn.rollback()
     assert caught.value.code == "LEDGER_BUSY" and "占用" in caught.value.message
     assert not (tmp_path / "out" / "packet.xlsx").exists()
 

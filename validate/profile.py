@@ -40,9 +40,9 @@ def load_profile(path: Path | None = None) -> Profile:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _bad(path, f"无法读取（{exc}）") from exc
-    values: dict[str, Any] = {"name": str(data.get("name", path.stem))}
+    values: dict[str, Any] = {"name": str(data.get("name", path.stem)), "county": str(data.get("county", ""))}
     for section, table in data.items():
-        if section == "name":
+        if section in ("name", "county"):
             continue
         if not isinstance(table, dict):
             raise _bad(path, f"未知的设置 {section}")

@@ -166,6 +166,9 @@ def _run_options(func: F) -> F:
                      show_default=True, help="台账数据库（SQLite 文件）"),
         click.option("--rules", "rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                      help="规则配置文件（TOML，默认为种子方案）"),
+        click.option("--county", default=None,
+                     help="台账中的县（区）名：多个县共用一个台账时区分数据（默认取规则配置）"),
+        click.option("--reread", is_flag=True, default=False, help="重新识别所有文件，不沿用台账中已有的识别结果"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -179,7 +182,8 @@ def _run_options(func: F) -> F:
 @_ocr_option
 @handle_errors
 def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
-        db: Path, rules: Path | None, jobs: int, file_timeout: float, file_memory: float, ocr_engine: str) -> None:
+        db: Path, rules: Path | None, county: str | None, reread: bool, jobs: int, file_timeout: float,
+        file_memory: float, ocr_engine: str) -> None:
     """Process a folder of collected files and write the quarter's outputs into OUT."""
     from zhidao.context import Quarter, RunContext
     from zhidao.pipeline.run import run as run_pipeline
@@ -189,6 +193,7 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
         inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
         as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
         ocr_engine=ocr_engine, boundary=_boundary(jobs, file_timeout, file_memory), profile=load_profile(rules),
+        county=county, reread=reread,
     )
     summary = run_pipeline(ctx)
     click.echo(summary.describe())
@@ -260,9 +265,9 @@ _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path
 @handle_errors
 def review_export(out: Path, db: Path) -> None:
     """Write review.xlsx: one row per value to check, with its picture or its location."""
-    from zhidao.ledger import Ledger
     from zhidao.pipeline.review import review_items
     from zhidao.reports.review_xlsx import write_review_xlsx
+    from zhidao.store import Ledger
 
     with Ledger(db, create=False) as ledger:
         items = review_items(ledger)
@@ -278,9 +283,9 @@ def review_export(out: Path, db: Path) -> None:
 def review_apply(sheet: Path, who: str, db: Path) -> None:
     """Record the corrections of a filled review.xlsx in the ledger (all or nothing)."""
     from zhidao.ingest.review_sheet import read_review_sheet
-    from zhidao.ledger import Ledger
     from zhidao.pipeline.review import apply_corrections, check_corrections
     from zhidao.reports.review_xlsx import HEADER
+    from zhidao.store import Ledger
 
     rows = read_review_sheet(sheet, HEADER)
     with Ledger(db, create=False) as ledger:
@@ -316,8 +321,8 @@ def audit() -> None:
 @handle_errors
 def audit_verify(db: Path) -> None:
     """Recompute the event log's hash chain and check the ledger's tables against it."""
-    from zhidao.ledger import Ledger
     from zhidao.pipeline.audit import tampered, verify_ledger
+    from zhidao.store import Ledger
 
     with Ledger(db, create=False) as ledger:
         result = verify_ledger(ledger)
@@ -336,8 +341,8 @@ def audit_verify(db: Path) -> None:
 def audit_export(quarter: str, out: Path, db: Path, run_dir: Path | None) -> None:
     """Write the quarter's audit bundle (zip) for the supervision bureau."""
     from zhidao.context import Quarter
-    from zhidao.ledger import Ledger
     from zhidao.pipeline.export import export_bundle
+    from zhidao.store import Ledger
 
     with Ledger(db, create=False) as ledger:
         exported = export_bundle(ledger, Quarter.parse(quarter), out, run_dir)
@@ -357,9 +362,9 @@ def trace(instructor: str, month: str, db: Path, enterprise: str | None, fmt: st
     """Show how an instructor's day count for MONTH (YYYY-MM) was obtained, from the ledger."""
     import json
 
-    from zhidao.ledger import Ledger
     from zhidao.pipeline.trace import trace as run_trace
     from zhidao.pipeline.trace import trace_to_text
+    from zhidao.store import Ledger
 
     with Ledger(db, create=False) as ledger:
         result = run_trace(ledger, instructor, month, enterprise)

@@ -56,6 +56,7 @@ class Profile:
     TOML by zhidao.validate.profile; the defaults are the seed scheme's)."""
 
     name: str = "默认方案（种子方案）"
+    county: str = ""  # the county whose scheme this is: the ledger's county key ("" for a single-county ledger)
     party_age_years: int = 2
     education_min: str = "大专"
     days_min: int = 4
@@ -91,6 +92,12 @@ class RunContext:
     ocr_engine: str = "rapidocr"
     boundary: Boundary = field(default_factory=Boundary)  # per-file time/memory fence, worker processes
     ledger_wait: float = 10.0  # seconds to wait for another writer of the ledger before LEDGER_BUSY
+    county: str | None = None  # the ledger's county key (--county); None: the rules profile's
+    reread: bool = False  # read every file again even when the ledger holds a reading made the same way
+
+    @property
+    def county_key(self) -> str:
+        return self.profile.county if self.county is None else self.county
 
     @property
     def dispatch_start(self) -> str:

@@ -39,7 +39,10 @@ class RunSummary:
     records: int
     findings: int
     written: tuple[str, ...]
+    files_read: int = 0  # opened and read in this run
+    files_reused: int = 0  # their reading reused from the ledger
 
     def describe(self) -> str:
-        return (f"完成：读取文件 {self.files} 个（无法读取 {self.files_failed} 个），"
+        reused = f"，其中 {self.files_reused} 个沿用台账中已有的识别结果" if self.files_reused else ""
+        return (f"完成：读取文件 {self.files} 个{reused}（无法读取 {self.files_failed} 个），"
                 f"工作记录 {self.records} 条，核查发现 {self.findings} 条。输出目录：{self.out}")
