@@ -110,6 +110,7 @@ def outcomes_to_files(outcomes: Iterable[FileOutcome], received: dict[str, str],
                 "error_message": err.message if err else None,
                 "received": received.get(o.source.sha256),
                 "name_bytes": o.name_bytes,
+                "reused": o.reused,
             }
         )
     return frames.FILES.frame(rows)

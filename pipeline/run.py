@@ -158,7 +158,8 @@ def read_inbox(ctx: RunContext, ledger: Ledger, run_id: int, progress: Progress 
         elif sha in stored:
             reading_ids[sha], data = stored[sha]
             outcomes[id(e)] = dataclasses.replace(
-                dict_to_outcome(data, e.path, e.display, sha, e.path.stat().st_size), name_bytes=e.name_bytes)
+                dict_to_outcome(data, e.path, e.display, sha, e.path.stat().st_size), name_bytes=e.name_bytes,
+                reused=True)
     fresh = [e for e in entries if id(e) not in outcomes]
     for entry, outcome in zip(fresh, read_entries(ctx, fresh, progress), strict=True):
         outcomes[id(entry)] = outcome

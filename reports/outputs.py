@@ -76,6 +76,7 @@ def write_manifest(out: Path, ctx: RunContext, run_id: int, ingested: Ingested) 
             "files": int((ingested.files["role"] == "inbox").sum()),
             "files_ok": int(((ingested.files["role"] == "inbox") & (ingested.files["status"] == "ok")).sum()),
             "records": len(ingested.records),
+            "files_reused": int(ingested.files["reused"].fillna(False).astype(bool).sum()),
         },
         "files": files,
     }

@@ -110,7 +110,7 @@ FILES = Schema(
     "files",
     (
         ("path", S), ("role", S), ("sha256", S), ("size", INT), ("medium", S), ("status", S), ("items", INT),
-        ("error_code", S), ("error_message", S), ("received", S), ("name_bytes", S),
+        ("error_code", S), ("error_message", S), ("received", S), ("name_bytes", S), ("reused", B),
     ),
 )
 

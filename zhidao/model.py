@@ -169,6 +169,7 @@ class FileOutcome:
     errors: tuple[ErrorInfo, ...]
     refused: bool = False  # an inbox entry not opened at all (a link out of the inbox, a FIFO …)
     name_bytes: str | None = None  # hex of the raw file name, when it is not valid UTF-8
+    reused: bool = False  # taken from a reading the ledger holds, made the same way (the file was not read)
 
     @property
     def status(self) -> str:
