@@ -36,6 +36,7 @@ from zhidao.audit import (
     event_hash,
 )
 from zhidao.errors import BAD_OPTION, LEDGER_BUSY, ConfigError, LedgerError
+from zhidao.ingest.frames import scalar_to_text
 from zhidao.model import FileOutcome
 
 from . import schema as t
@@ -270,7 +271,7 @@ class Ledger:
             for name, v in item.values.items():
                 loc = location_to_dict(v.location) or {}
                 values.append({"reading_id": reading_id, "record_id": item.item_id, "field": name,
-                               "value": rec.get(name) if name in rec and name != "signed" else _text(v.value),
+                               "value": rec.get(name) if name in rec and name != "signed" else scalar_to_text(v.value),
                                "raw": v.raw, "confidence": v.confidence, "page": loc.get("page", item.page),
                                "bbox": loc.get("bbox"), "cell": loc.get("cell"), "line": loc.get("line"),
                                "extractor": item.extractor})
@@ -385,16 +386,6 @@ def _new_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, tuple):
-        return ",".join(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def current_reading_ids(conn: Connection, county: str, record_ids: list[str]) -> dict[str, int]:
