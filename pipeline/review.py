@@ -8,17 +8,17 @@ change nothing — then every correction goes into the ledger (who, when, old �
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from zhidao.errors import REVIEW_SHEET_INVALID, InputError, LedgerError
-from zhidao.model import FIELD_LABELS, ReviewItem
+from zhidao.model import FIELD_LABELS, Location, ReviewItem
 from zhidao.store import Ledger
+from zhidao.store import queries as q
+from zhidao.store.ledger import now
+from zhidao.store.queries import RunRecord, StoredValue
 from zhidao.text import clean_name, parse_date
-
-_BBOX = re.compile(r"bbox (-?\d+),(-?\d+),(-?\d+),(-?\d+)")
 
 
 @dataclass(frozen=True)
@@ -43,32 +43,31 @@ def shown(field: str, value: str | None) -> str:
 
 
 def review_items(ledger: Ledger, with_pictures: bool = True) -> list[ReviewItem]:
-    """The latest run's fields in review that no one has corrected yet, file by file."""
-    conn = ledger.conn
-    run = conn.execute("SELECT MAX(run_id) FROM runs").fetchone()[0]
-    if run is None:
-        raise LedgerError("LEDGER_EMPTY", "台账中还没有任何运行记录", ledger.path, "请先运行 zhidao run")
-    corrected = {(c.record_id, c.field) for c in ledger.corrections()}
-    rows = conn.execute(
-        "SELECT r.record_id, r.review, r.sha256, r.page, r.fields, f.path FROM records r"
-        " JOIN run_records rr ON rr.record_id = r.record_id AND rr.run_id = ?"
-        " JOIN files f ON f.sha256 = r.sha256 WHERE r.review <> '' ORDER BY f.path, r.record_id", (run,)).fetchall()
-    items = []
-    for record_id, review, sha, page, fields_json, path in rows:
-        steps = json.loads(json.loads(fields_json).get("steps") or "{}")
-        for field in (f for f in review.split(",") if f in FIELD_LABELS and (record_id, f) not in corrected):
-            value = conn.execute("SELECT value, confidence, location, page FROM field_values WHERE record_id = ?"
-                                 " AND field = ?", (record_id, field)).fetchone() or (None, 0.0, None, page)
-            location = value[2] or ""
-            picture = None
-            if with_pictures and (box := _BBOX.search(location)):
-                from zhidao.ingest.crops import value_picture
+    """The fields in review in the latest run of the county that no one has corrected yet, file
+    by file, each as read in the reading that run counted."""
+    with ledger.read() as conn:
+        runs = q.finished_runs(conn, ledger.county)
+        if not runs:
+            raise LedgerError("LEDGER_EMPTY", "台账中还没有任何运行记录", Path(str(ledger.path)), "请先运行 zhidao run")
+        records = sorted((r for r in q.run_records(conn, ledger.county, runs[0].run_id) if r.review),
+                         key=lambda r: (r.path, r.record_id))
+        values = q.field_values(conn, [(r.reading_id, r.record_id) for r in records])
+    corrected = {(c.record_id, c.field) for c in ledger.corrections([r.record_id for r in records])}
+    return [_item(r, field, values.get((r.record_id, field)), with_pictures) for r in records
+            for field in r.review if field in FIELD_LABELS and (r.record_id, field) not in corrected]
 
-                bbox = tuple(float(v) for v in box.groups())
-                picture = value_picture(Path(path), int(value[3] or page), bbox, steps)  # type: ignore[arg-type]
-            items.append(ReviewItem(record_id, field, path, sha, int(value[3] or page), location,
-                                    shown(field, value[0]), float(value[1] or 0.0), picture))
-    return items
+
+def _item(record: RunRecord, field: str, value: StoredValue | None, with_picture: bool) -> ReviewItem:
+    page = (value.page if value else None) or record.page or 1
+    location = value.describe(page) if value else Location(page).describe()
+    picture = None
+    if with_picture and value is not None and value.bbox is not None:
+        from zhidao.ingest.crops import value_picture
+
+        picture = value_picture(Path(record.path), page, value.bbox, record.steps)
+    return ReviewItem(record.record_id, field, record.path, record.sha256, page, location,
+                      shown(field, value.value if value else None), float(value.confidence or 0.0) if value else 0.0,
+                      picture)
 
 
 def parse_value(field: str, text: str) -> tuple[str | None, str | None]:
@@ -115,6 +114,9 @@ def check_corrections(rows: list[tuple[int, str, str, str]], known: set[str], pa
 
 
 def apply_corrections(ledger: Ledger, corrections: list[Correction], who: str) -> int:
-    for c in corrections:
-        ledger.correct(c.record_id, c.field, c.new, who)
+    """Every correction in one write transaction: all are recorded, or (on any error) none."""
+    at = now()
+    with ledger.write() as conn:
+        for c in corrections:
+            ledger.correct(c.record_id, c.field, c.new, who, at=at, conn=conn)
     return len(corrections)

@@ -5,15 +5,18 @@ counted (and why not), its file, page and the cell its date was read from, and c
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from zhidao.audit import RUN_STARTED
+from sqlalchemy import Connection
+
 from zhidao.context import Quarter
 from zhidao.errors import BAD_OPTION, ConfigError, LedgerError
 from zhidao.store import Ledger
+from zhidao.store import queries as q
+from zhidao.store.queries import FindingRow, RunRecord, RunRow, StoredValue
 
 # frames.MATCHES status → why a record adds no day (validate.attendance._match).
 _WHY = {
@@ -76,43 +79,25 @@ class Trace:
         return dataclasses.asdict(self)
 
 
-def _run_for(ledger: Ledger, month: str) -> tuple[int, str, str]:
-    for run_id, quarter, started in ledger.conn.execute(
-            "SELECT run_id, quarter, started FROM runs WHERE finished IS NOT NULL ORDER BY run_id DESC"):
-        if month in Quarter.parse(quarter).months:
-            return int(run_id), str(quarter), str(started)
-    raise LedgerError("RUN_NOT_FOUND", f"台账中没有包含 {month} 的已完成运行", ledger.path,
+def _run_for(conn: Connection, ledger: Ledger, month: str) -> RunRow:
+    for run in q.finished_runs(conn, ledger.county):
+        if month in Quarter.parse(run.quarter).months:
+            return run
+    raise LedgerError("RUN_NOT_FOUND", f"台账中没有包含 {month} 的已完成运行", Path(str(ledger.path)),
                       "请先运行 zhidao run，或用 --db 指定正确的台账")
-
-
-_SQL = """
-SELECT rr.record_id, r.visit_date, r.enterprise, rr.enterprise, rr.status, rr.counted,
-       COALESCE((SELECT MIN(rf.path) FROM run_files rf WHERE rf.run_id = rr.run_id AND rf.sha256 = r.sha256), f.path),
-       r.sha256, r.page, v.location, v.raw, v.confidence
-FROM run_records rr JOIN records r ON r.record_id = rr.record_id JOIN files f ON f.sha256 = r.sha256
-LEFT JOIN field_values v ON v.record_id = rr.record_id AND v.field = 'visit_date'
-WHERE rr.run_id = ? AND rr.instructor = ? AND rr.month = ?
-ORDER BY r.visit_date, rr.record_id
-"""
 
 
 def _wanted(enterprise: str | None, written: str | None, matched: str | None) -> bool:
     return enterprise is None or any(enterprise in (name or "") for name in (written, matched))
 
 
-def _run_seq(ledger: Ledger, run_id: int) -> int:
-    """The seq of the run's start event: corrections logged before it were used by the run."""
-    for seq, payload in ledger.conn.execute("SELECT seq, payload FROM events WHERE kind = ?", (RUN_STARTED,)):
-        if json.loads(payload).get("run_id") == run_id:
-            return int(seq)
-    return 0  # a run from before the event log: no correction existed yet
-
-
-def _traced_corrections(ledger: Ledger, record_ids: list[str], run_seq: int) -> dict[str, list[TracedCorrection]]:
+def _traced_corrections(ledger: Ledger, record_ids: list[str], used_before: int) -> dict[str, list[TracedCorrection]]:
+    """Corrections of the records; those logged before ``used_before`` (the seq of the run's
+    finish event: the run reads the corrections after reading its files) were used by the run."""
     out: dict[str, list[TracedCorrection]] = {}
     for c in ledger.corrections(record_ids):
         out.setdefault(c.record_id, []).append(
-            TracedCorrection(c.at, c.who, c.field, c.old, c.new, c.reason, c.event_seq < run_seq))
+            TracedCorrection(c.at, c.who, c.field, c.old, c.new, c.reason, c.event_seq < used_before))
     return out
 
 
@@ -123,45 +108,63 @@ def _applied(fixes: list[TracedCorrection], field: str, value: str | None) -> st
     return value
 
 
-def _records(ledger: Ledger, run_id: int, instructor: str, month: str, enterprise: str | None
+@dataclass(frozen=True)
+class _Read:
+    """What the trace reads from the ledger, in one read transaction."""
+
+    run: RunRow
+    matched: list[RunRecord]
+    dates: dict[tuple[str, str], StoredValue]
+    used_before: int  # corrections logged before this seq were used by the run
+    findings: list[FindingRow]
+
+
+def _read(ledger: Ledger, instructor: str, month: str) -> _Read:
+    with ledger.read() as conn:
+        run = _run_for(conn, ledger, month)
+        if not q.has_matches(conn, ledger.county, run.run_id):
+            raise LedgerError("RUN_WITHOUT_MATCHES", f"第 {run.run_id} 次运行没有保存记录匹配结果，无法追溯",
+                              Path(str(ledger.path)), "请用新版本重新运行一次 zhidao run")
+        matched = q.run_records(conn, ledger.county, run.run_id, instructor, month)
+        dates = q.field_values(conn, [(r.reading_id, r.record_id) for r in matched], ["visit_date"])
+        start, finish = q.run_event_seqs(conn, ledger.county, run.run_id)
+        findings = q.run_findings(conn, ledger.county, run.run_id, instructor, month)
+    return _Read(run, matched, dates, finish if finish is not None else start, findings)
+
+
+def _records(read: _Read, fixes: dict[str, list[TracedCorrection]], enterprise: str | None
              ) -> tuple[list[TracedRecord], dict[str, int]]:
-    fixes = _traced_corrections(ledger, [r[0] for r in ledger.conn.execute(_SQL, (run_id, instructor, month))],
-                                _run_seq(ledger, run_id))
-    seen: dict[str, set[str | None]] = {}
+    seen: dict[str | None, set[str | None]] = {}
     out = []
-    for rid, extracted, written, matched, status, counted, path, sha, page, loc, raw, conf in ledger.conn.execute(
-            _SQL, (run_id, instructor, month)):
-        mine = fixes.get(rid, [])
-        date, written = _applied(mine, "visit_date", extracted), _applied(mine, "enterprise", written)
-        if not _wanted(enterprise, written, matched):
+    for r in read.matched:
+        mine = fixes.get(r.record_id, [])
+        date, written = _applied(mine, "visit_date", r.visit_date), _applied(mine, "enterprise", r.enterprise_written)
+        if not _wanted(enterprise, written, r.enterprise):
             continue
-        days = seen.setdefault(matched, set()) if counted else set()
-        adds = bool(counted) and date not in days
+        days = seen.setdefault(r.enterprise, set()) if r.counted else set()
+        adds = r.counted and date not in days
         days.add(date)
-        reason = _WHY.get(status, f"未计入（{status}）") if not counted or adds else DUPLICATE_DAY
-        out.append(TracedRecord(rid, date, extracted, written, matched, status, bool(counted), adds, reason, path,
-                                sha, page, loc, raw, conf, tuple(mine)))
-    counts = {name: len(days) for name, days in seen.items()}
-    for r in out:
-        if r.enterprise:  # matched to a roster enterprise, but not counted
-            counts.setdefault(r.enterprise, 0)
+        reason = _WHY.get(r.status or "", f"未计入（{r.status}）") if not r.counted or adds else DUPLICATE_DAY
+        v = read.dates.get((r.record_id, "visit_date"))
+        out.append(TracedRecord(r.record_id, date, r.visit_date, written, r.enterprise, r.status or "", r.counted,
+                                adds, reason, r.path, r.sha256, r.page, v.describe(r.page) if v else None,
+                                v.raw if v else None, v.confidence if v else None, tuple(mine)))
+    counts = {name: len(days) for name, days in seen.items() if name is not None}
+    for rec in out:
+        if rec.enterprise:  # matched to a roster enterprise, but not counted
+            counts.setdefault(rec.enterprise, 0)
     return out, counts
 
 
 def trace(ledger: Ledger, instructor: str, month: str, enterprise: str | None = None) -> Trace:
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ConfigError(BAD_OPTION, f"月份格式不对：{month!r}", remedy="请写成 2026-08")
-    run_id, quarter, started = _run_for(ledger, month)
-    if not ledger.conn.execute("SELECT 1 FROM run_records WHERE run_id = ? LIMIT 1", (run_id,)).fetchone():
-        raise LedgerError("RUN_WITHOUT_MATCHES", f"第 {run_id} 次运行没有保存记录匹配结果，无法追溯", ledger.path,
-                          "请用新版本重新运行一次 zhidao run")
-    records, days = _records(ledger, run_id, instructor, month, enterprise)
-    findings = ledger.conn.execute(
-        "SELECT rule, severity, enterprise, date, message FROM findings WHERE run_id = ? AND instructor = ?"
-        " AND month = ? ORDER BY rowid", (run_id, instructor, month)).fetchall()
-    keys = ("rule", "severity", "enterprise", "date", "message")
-    return Trace(instructor, month, run_id, quarter, started, tuple(records), days,
-                 tuple(dict(zip(keys, f, strict=True)) for f in findings if _wanted(enterprise, f[2], None)))
+    read = _read(ledger, instructor, month)
+    fixes = _traced_corrections(ledger, [r.record_id for r in read.matched], read.used_before)
+    records, days = _records(read, fixes, enterprise)
+    return Trace(instructor, month, read.run.run_id, read.run.quarter, read.run.started, tuple(records), days,
+                 tuple({"rule": f.rule, "severity": f.severity, "enterprise": f.enterprise, "date": f.date,
+                        "message": f.message} for f in read.findings if _wanted(enterprise, f.enterprise, None)))
 
 
 def _correction_line(c: TracedCorrection) -> str:

@@ -256,20 +256,23 @@ def review() -> None:
 
 _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
                           show_default=True, help="台账数据库（SQLite 文件）")
+_county_option = click.option("--county", default="", show_default=True,
+                              help="台账中的县（区）名：与 zhidao run 的 --county 相同（默认为空）")
 
 
 @review.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("review.xlsx"),
               show_default=True, help="核对表")
 @_db_option
+@_county_option
 @handle_errors
-def review_export(out: Path, db: Path) -> None:
+def review_export(out: Path, db: Path, county: str) -> None:
     """Write review.xlsx: one row per value to check, with its picture or its location."""
     from zhidao.pipeline.review import review_items
     from zhidao.reports.review_xlsx import write_review_xlsx
     from zhidao.store import Ledger
 
-    with Ledger(db, create=False) as ledger:
+    with Ledger(db, county, create=False) as ledger:
         items = review_items(ledger)
     write_review_xlsx(out, items)
     click.echo(f"待核对 {len(items)} 项：{out.resolve()}")
@@ -279,8 +282,9 @@ def review_export(out: Path, db: Path) -> None:
 @click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", "who", required=True, help="更正人姓名")
 @_db_option
+@_county_option
 @handle_errors
-def review_apply(sheet: Path, who: str, db: Path) -> None:
+def review_apply(sheet: Path, who: str, db: Path, county: str) -> None:
     """Record the corrections of a filled review.xlsx in the ledger (all or nothing)."""
     from zhidao.ingest.review_sheet import read_review_sheet
     from zhidao.pipeline.review import apply_corrections, check_corrections
@@ -288,9 +292,8 @@ def review_apply(sheet: Path, who: str, db: Path) -> None:
     from zhidao.store import Ledger
 
     rows = read_review_sheet(sheet, HEADER)
-    with Ledger(db, create=False) as ledger:
-        known = {r for (r,) in ledger.conn.execute("SELECT record_id FROM records")}
-        corrections = check_corrections(rows, known, sheet)
+    with Ledger(db, county, create=False) as ledger:
+        corrections = check_corrections(rows, ledger.record_ids(), sheet)
         count = apply_corrections(ledger, corrections, who)
     click.echo(f"已记录 {count} 项更正（更正人：{who}）。重新运行 zhidao run 即按更正后的数据核查并生成材料。")
 
@@ -355,10 +358,11 @@ def audit_export(quarter: str, out: Path, db: Path, run_dir: Path | None) -> Non
 @click.argument("instructor")
 @click.argument("month")
 @_db_option
+@_county_option
 @click.option("--enterprise", default=None, help="只看这家企业（名称的一部分即可）")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @handle_errors
-def trace(instructor: str, month: str, db: Path, enterprise: str | None, fmt: str) -> None:
+def trace(instructor: str, month: str, db: Path, county: str, enterprise: str | None, fmt: str) -> None:
     """Show how an instructor's day count for MONTH (YYYY-MM) was obtained, from the ledger."""
     import json
 
@@ -366,7 +370,7 @@ def trace(instructor: str, month: str, db: Path, enterprise: str | None, fmt: st
     from zhidao.pipeline.trace import trace_to_text
     from zhidao.store import Ledger
 
-    with Ledger(db, create=False) as ledger:
+    with Ledger(db, county, create=False) as ledger:
         result = run_trace(ledger, instructor, month, enterprise)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
