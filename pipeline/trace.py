@@ -57,6 +57,7 @@ class TracedRecord:
     reason: str
     path: str
     sha256: str
+    reading_id: int  # the reading of the file the run counted
     page: int | None
     date_location: str | None
     date_raw: str | None
@@ -147,8 +148,9 @@ def _records(read: _Read, fixes: dict[str, list[TracedCorrection]], enterprise: 
         reason = _WHY.get(r.status or "", f"未计入（{r.status}）") if not r.counted or adds else DUPLICATE_DAY
         v = read.dates.get((r.record_id, "visit_date"))
         out.append(TracedRecord(r.record_id, date, r.visit_date, written, r.enterprise, r.status or "", r.counted,
-                                adds, reason, r.path, r.sha256, r.page, v.describe(r.page) if v else None,
-                                v.raw if v else None, v.confidence if v else None, tuple(mine)))
+                                adds, reason, r.path, r.sha256, r.reading_id, r.page,
+                                v.describe(r.page) if v else None, v.raw if v else None,
+                                v.confidence if v else None, tuple(mine)))
     counts = {name: len(days) for name, days in seen.items() if name is not None}
     for rec in out:
         if rec.enterprise:  # matched to a roster enterprise, but not counted
@@ -182,7 +184,8 @@ def _record_lines(n: int, r: TracedRecord) -> list[str]:
     if r.visit_date != r.visit_date_extracted:
         date += f"（表上为 {r.visit_date_extracted or '空'}，已更正）"
     lines = [f"  {n}. {date}  表上企业「{r.enterprise_written or ''}」  {r.reason}",
-             f"     文件：{r.path}", f"     sha256：{r.sha256}；{where}{cell}{raw}；记录编号 {r.record_id}"]
+             f"     文件：{r.path}",
+             f"     sha256：{r.sha256}（识别结果编号 {r.reading_id}）；{where}{cell}{raw}；记录编号 {r.record_id}"]
     lines += [_correction_line(c) for c in r.corrections]
     return lines
 

@@ -28,6 +28,8 @@ from zhidao.fixtures.unfamiliar import write_unfamiliar_docx
 from zhidao.fonts import register_cjk_font
 from zhidao.pipeline.review import Correction, apply_corrections, review_items
 from zhidao.store import Ledger
+from zhidao.store import queries as q
+from zhidao.store.ledger import current_reading_ids
 
 ROSTER_ENTERPRISE = "青川县兴农农业开发有限公司"
 LOCATION, FIELD, FIX, RECORD, CODE = 3, 4, 8, 9, 10  # review.xlsx columns (0-based)
@@ -177,3 +179,24 @@ def test_another_county_sees_nothing_of_this_one(world: dict[str, Path]) -> None
     assert done.returncode == 5 and "RUN_NOT_FOUND" in done.stderr
     with Ledger(world["db"], "乙县", create=False) as ledger:
         assert ledger.record_ids() == set() and ledger.count("corrections") == 0
+
+
+def test_trace_shows_the_readings_its_run_counted(demo: DemoPaths, world: dict[str, Path]) -> None:
+    """A later run of another quarter reads the files again (--reread): its readings become the
+    current ones, yet the trace of September shows those the September run counted."""
+    with Ledger(world["db"], create=False) as ledger, ledger.read() as conn:
+        september = q.finished_runs(conn, "")[0]
+        counted = {r.record_id: r.reading_id for r in q.run_records(conn, "", september.run_id, "马俊", "2026-09")}
+    assert counted
+    done = _zhidao("run", str(world["inbox"]), "--roster", str(demo.roster), "--quarter", "2026Q4", "--out",
+                   str(world["tmp"] / "q4"), "--db", str(world["db"]), "--as-of", "2027-01-10", "--received",
+                   demo.received.isoformat(), "--jobs", "1", "--reread")
+    assert done.returncode == 0, done.stderr
+    with Ledger(world["db"], create=False) as ledger, ledger.read() as conn:
+        current = current_reading_ids(conn, "", list(counted))
+    assert all(current[rid] != reading for rid, reading in counted.items()), "read again: new current readings"
+    traced = _zhidao("trace", "马俊", "2026-09", "--db", str(world["db"]), "--format", "json")
+    assert traced.returncode == 0, traced.stderr
+    got = json.loads(traced.stdout)
+    assert got["run_id"] == september.run_id
+    assert {r["record_id"]: r["reading_id"] for r in got["records"]} == counted

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,8 @@ import pytest
 
 from tests.conftest import read_jsonl
 from zhidao.fixtures.demo import DemoPaths
+from zhidao.store import Ledger
+from zhidao.store import queries as q
 
 
 def _run(demo: DemoPaths, out: Path, db: Path) -> subprocess.CompletedProcess[str]:
@@ -32,9 +33,8 @@ def first_run(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> tupl
 
 
 def _counts(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in ("files", "records", "field_values", "runs")}
+    with Ledger(db, create=False) as ledger:
+        return {t: ledger.count(t) for t in ("files", "readings", "records", "field_values", "runs")}
 
 
 def test_run_writes_every_output(first_run: tuple[Path, Path]) -> None:
@@ -98,10 +98,16 @@ def test_records_keep_their_source(first_run: tuple[Path, Path]) -> None:
     records = read_jsonl(out / "records.jsonl")
     assert all(r["source"] and r["page"] == 1 and len(r["sha256"]) == 64 for r in records)
     assert all(r["locations"]["visit_date"].startswith("p1 ") for r in records if r["fields"]["visit_date"])
-    with sqlite3.connect(db) as conn:
-        n = conn.execute("SELECT COUNT(*) FROM field_values WHERE field='visit_date' AND location IS NOT NULL"
-                         ).fetchone()[0]
-    assert n >= len(records) - 1
+    with Ledger(db, create=False) as ledger, ledger.read() as conn:
+        latest = q.finished_runs(conn, "")[0]
+        counted = q.run_records(conn, "", latest.run_id)
+        dates = q.field_values(conn, [(r.reading_id, r.record_id) for r in counted], ["visit_date"])
+    assert {r.record_id for r in counted} == {r["id"] for r in records}
+    assert all(r.sha256 in {x["sha256"] for x in records} and r.page == 1 for r in counted)
+    located = [v for v in dates.values() if v.page == 1 and (v.cell or v.line or v.bbox)]  # typed provenance
+    assert len(located) >= len(records) - 1
+    assert all(v.describe() == next(r["locations"]["visit_date"] for r in records if r["id"] == v.record_id)
+               for v in located)
 
 
 def test_readme_demo_command_with_a_relative_out_folder(tmp_path: Path) -> None:
