@@ -106,8 +106,8 @@ def _run(ctx: RunContext, staged: Path, progress: Progress | None) -> RunSummary
         read = read_inbox(ctx, ledger, run_id, progress)
         extracted = outcomes_to_ingested(ctx, roster, read.outcomes, read.received)
         # reviewers' corrections (by stable record id) take the place of what was read
-        ingested = dataclasses.replace(
-            extracted, records=records_with_corrections(extracted.records, ledger.corrections()))
+        corrections = ledger.corrections()
+        ingested = dataclasses.replace(extracted, records=records_with_corrections(extracted.records, corrections))
         validated = validate(ctx, ingested, docs_dir=staged / "gx" / "data_docs")
         inbox = ingested.files[ingested.files["role"] == "inbox"]
         summary = RunSummary(
@@ -120,7 +120,8 @@ def _run(ctx: RunContext, staged: Path, progress: Progress | None) -> RunSummary
             ledger.record_run(conn, run_id, run_file_rows(ingested, read.reading_ids),
                               finding_rows(validated), match_rows(validated, read.reading_ids))
             ledger.finish_run(conn, run_id, {"files": summary.files, "records": summary.records,
-                                             "findings": summary.findings, "files_read": read.read_now})
+                                             "findings": summary.findings, "files_read": read.read_now},
+                              max((c.event_seq for c in corrections), default=0))
             seq, head = ledger.anchor_run(conn, run_id)
         written = report(ctx, run_id, ingested, validated, staged, Anchor(ledger.county, seq, head))
         with ledger.write() as conn:

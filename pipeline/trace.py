@@ -92,13 +92,13 @@ def _wanted(enterprise: str | None, written: str | None, matched: str | None) ->
     return enterprise is None or any(enterprise in (name or "") for name in (written, matched))
 
 
-def _traced_corrections(ledger: Ledger, record_ids: list[str], used_before: int) -> dict[str, list[TracedCorrection]]:
-    """Corrections of the records; those logged before ``used_before`` (the seq of the run's
-    finish event: the run reads the corrections after reading its files) were used by the run."""
+def _traced_corrections(ledger: Ledger, record_ids: list[str], used_upto: int) -> dict[str, list[TracedCorrection]]:
+    """Corrections of the records; those logged up to ``used_upto`` (the last correction the
+    run applied, as its finish event records) were used by the run."""
     out: dict[str, list[TracedCorrection]] = {}
     for c in ledger.corrections(record_ids):
         out.setdefault(c.record_id, []).append(
-            TracedCorrection(c.at, c.who, c.field, c.old, c.new, c.reason, c.event_seq < used_before))
+            TracedCorrection(c.at, c.who, c.field, c.old, c.new, c.reason, c.event_seq <= used_upto))
     return out
 
 
@@ -116,7 +116,7 @@ class _Read:
     run: RunRow
     matched: list[RunRecord]
     dates: dict[tuple[str, str], StoredValue]
-    used_before: int  # corrections logged before this seq were used by the run
+    used_upto: int  # corrections logged up to this seq were used by the run
     findings: list[FindingRow]
 
 
@@ -162,7 +162,7 @@ def trace(ledger: Ledger, instructor: str, month: str, enterprise: str | None = 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise ConfigError(BAD_OPTION, f"月份格式不对：{month!r}", remedy="请写成 2026-08")
     read = _read(ledger, instructor, month)
-    fixes = _traced_corrections(ledger, [r.record_id for r in read.matched], read.used_before)
+    fixes = _traced_corrections(ledger, [r.record_id for r in read.matched], read.used_upto)
     records, days = _records(read, fixes, enterprise)
     return Trace(instructor, month, read.run.run_id, read.run.quarter, read.run.started, tuple(records), days,
                  tuple({"rule": f.rule, "severity": f.severity, "enterprise": f.enterprise, "date": f.date,

@@ -55,7 +55,8 @@ def make_engine(db: Path | str, wait_seconds: float) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers take the write lock at once (chain appends serialised); readers do not wait
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("zhidao_read") else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True,

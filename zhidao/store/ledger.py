@@ -141,7 +141,7 @@ class Ledger:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as conn:
+            with self.engine.connect().execution_options(zhidao_read=True) as conn:
                 yield conn
         except OperationalError as exc:
             if is_busy(exc):
@@ -191,9 +191,11 @@ class Ledger:
                                                   "inbox": inbox, "roster": roster, "out": out})
         return run_id
 
-    def finish_run(self, conn: Connection, run_id: int, counts: dict[str, int]) -> None:
+    def finish_run(self, conn: Connection, run_id: int, counts: dict[str, int], corrections_upto: int = 0) -> None:
+        """``corrections_upto``: the event seq of the last correction the run applied."""
         conn.execute(update(t.runs).where(t.runs.c.run_id == run_id).values(finished=now(), counts=counts))
-        self.append_event(conn, RUN_FINISHED, {"run_id": run_id, "counts": counts, **run_digests(conn, run_id)})
+        self.append_event(conn, RUN_FINISHED, {"run_id": run_id, "counts": counts, "corrections_upto": corrections_upto,
+                                               **run_digests(conn, run_id)})
 
     def anchor_run(self, conn: Connection, run_id: int) -> tuple[int, str]:
         """Fix the chain head the run's packet is issued on, and keep it with the run."""

@@ -183,8 +183,8 @@ def run_findings(conn: Connection, county: str, run_id: int, instructor: str, mo
 
 
 def run_event_seqs(conn: Connection, county: str, run_id: int) -> tuple[int, int | None]:
-    """(seq of the run's start event, seq of its finish event or None): corrections logged in
-    between were made while the run was reading."""
+    """(seq of the run's start event, the seq up to which the run applied corrections — the
+    last correction it read, as its finish event says — or None while it has not finished)."""
     e = t.events.c
     start, finish = 0, None
     rows = conn.execute(select(e.seq, e.kind, e.payload).where(
@@ -194,7 +194,7 @@ def run_event_seqs(conn: Connection, county: str, run_id: int) -> tuple[int, int
             if kind == RUN_STARTED:
                 start = int(seq)
             else:
-                finish = int(seq)
+                finish = int(json.loads(payload).get("corrections_upto", seq))
     return start, finish
 
 
