@@ -67,6 +67,7 @@ class Packet:
     sources: Table
     instructors: list[InstructorPage]
     half_year: tuple[Table, Table] | None = None  # 半年总结, 考核参考 (a half-year packet only)
+    anchor: Anchor | None = None  # the ledger's chain head the packet is issued on (footer, property)
 
 
 def month_label(month: str) -> str:
@@ -139,6 +140,7 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
                       [46, 8, 7, 9, 7, 36, 66]),
         instructors=[_page(n, roster, cells, months, records, findings) for n in _unique(roster)],
         half_year=_half_year(ctx, validated, roster, days, records) if ctx.quarter.kind == "H" else None,
+        anchor=anchor,
     )
 
 

@@ -4,6 +4,7 @@ report at the meeting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from zhidao.anchor import Anchor
 from zhidao.fonts import register_cjk_font
 
 from .inert import pdf_markup, pdf_plain
@@ -120,6 +123,20 @@ def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) ->
     return out
 
 
+def _footer(anchor: Anchor, font: str) -> Callable[[Canvas, Any], None]:
+    """Every page: the chain head the packet is issued on, small and grey below the frame."""
+    text = pdf_plain(anchor.footer())
+
+    def draw(canvas: Canvas, _doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 6.5)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(15 * mm, 8 * mm, text)
+        canvas.restoreState()
+
+    return draw
+
+
 def write_packet_pdf(path: Path, packet: Packet) -> Path:
     font = register_cjk_font()
     st = _Styles(font)
@@ -138,6 +155,11 @@ def write_packet_pdf(path: Path, packet: Packet) -> Path:
         story += _instructor(page, packet, st, font)
     title = pdf_plain(f"{packet.county}{packet.period_label}工作交流会材料")
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=title, author="zhidao")
-    doc.build(story)
+                            bottomMargin=15 * mm, title=title, author="zhidao",
+                            keywords=packet.anchor.text() if packet.anchor else "")
+    if packet.anchor is None:
+        doc.build(story)
+    else:
+        footer = _footer(packet.anchor, font)
+        doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return path

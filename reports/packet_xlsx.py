@@ -8,9 +8,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from zhidao.anchor import PROPERTY, Anchor
 
 from .inert import inert_row
 from .packet_data import MISSING, Packet, Table
@@ -84,6 +87,18 @@ def _chart(ws: Worksheet, packet: Packet) -> None:
     ws.add_chart(chart, f"A{FIRST_DATA_ROW + n + 2}")
 
 
+def _anchor(wb: Workbook, anchor: Anchor) -> None:
+    """The chain head the packet is issued on: a custom document property and a row below the
+    数据来源 table (read back by `zhidao audit verify --anchor packet.xlsx`)."""
+    wb.custom_doc_props.append(StringProperty(name=PROPERTY, value=anchor.text()))
+    ws = wb["数据来源"]
+    ws.append([])
+    ws.append(inert_row(ws, [f"台账锚点（事件日志第 {anchor.seq} 条）", None, None, None, None,
+                             "印发时台账事件日志的末条哈希；可用 zhidao audit verify --anchor packet.xlsx 核对台账",
+                             anchor.text()]))
+    ws.cell(ws.max_row, 1).font = _BOLD
+
+
 def write_packet_xlsx(path: Path, packet: Packet) -> Path:
     wb = Workbook()
     first = wb.active
@@ -102,5 +117,7 @@ def write_packet_xlsx(path: Path, packet: Packet) -> Path:
     sign_in = wb["签到表"]
     for r in range(FIRST_DATA_ROW, sign_in.max_row + 1):
         sign_in.row_dimensions[r].height = 30
+    if packet.anchor is not None:
+        _anchor(wb, packet.anchor)
     wb.save(path)
     return path
