@@ -1,6 +1,7 @@
-"""`zhidao audit export`: the quarter's bundle for the supervision bureau (督查局), read from the
-ledger (sources, records with provenance, findings, corrections, packets issued, the event log)
-plus the GX results and Data Docs of the run's output folder. The export is itself an event."""
+"""`zhidao audit export`: the quarter's bundle for the supervision bureau (督查局), read from one
+county's ledger (sources, records with provenance, findings, corrections, packets issued, the
+event log, the anchors) plus the GX results and Data Docs of the run's output folder. The
+export is itself an event."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection
+
 from zhidao import __version__
+from zhidao.anchor import FORMAT, Anchor
 from zhidao.audit import EXPORTED, PACKET_ISSUED
 from zhidao.context import Quarter
 from zhidao.errors import LedgerError
 from zhidao.store import Ledger
+from zhidao.store import export_queries as q
 
-from .audit import tampered, verify_ledger
+from .audit import ledger_where, tampered, verify_ledger
 from .export_text import readme
 
 Row = dict[str, Any]
@@ -39,67 +44,53 @@ class Exported:
                 f"依据第 {self.run_id} 次运行；已记入事件日志第 {self.event_seq} 条")
 
 
-def _dicts(ledger: Ledger, sql: str, args: tuple[Any, ...] = ()) -> list[Row]:
-    cur = ledger.conn.execute(sql, args)
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-
-def latest_run(ledger: Ledger, quarter: Quarter) -> Row:
-    rows = _dicts(ledger, "SELECT * FROM runs WHERE quarter = ? AND finished IS NOT NULL ORDER BY run_id DESC"
-                          " LIMIT 1", (str(quarter),))
-    if not rows:
-        raise LedgerError("RUN_NOT_FOUND", f"台账中没有 {quarter} 已完成的运行记录", ledger.path,
-                          f"请先运行 zhidao run … --quarter {quarter}，或用 --db 指定正确的台账")
-    run = rows[0]
-    return {**run, "counts": json.loads(run["counts"]) if run["counts"] else None}
+def latest_run(conn: Connection, ledger: Ledger, quarter: Quarter) -> Row:
+    run = q.latest_run(conn, ledger.county, str(quarter))
+    if run is None:
+        raise LedgerError("RUN_NOT_FOUND", f"台账中没有 {quarter} 已完成的运行记录", ledger_where(ledger),
+                          f"请先运行 zhidao run … --quarter {quarter}，或用 --db / --county 指定正确的台账")
+    return run
 
 
 def _month(record: Row) -> str | None:
-    fields = json.loads(record["fields"])
-    month = fields.get("form_month") or (record["visit_date"] or "")[:7]
+    month = (record["fields"] or {}).get("form_month") or (record["visit_date"] or "")[:7]
     return str(month) if month else None
 
 
-def quarter_records(ledger: Ledger, quarter: Quarter, run_id: int) -> list[Row]:
-    """Records of the quarter's months, each with its field values, its match in ``run_id``
-    and its corrections."""
-    records = [r for r in _dicts(ledger, "SELECT * FROM records ORDER BY rowid") if _month(r) in quarter.months]
-    ids = [r["record_id"] for r in records]
-    values: dict[str, list[Row]] = {}
-    for v in _dicts(ledger, "SELECT * FROM field_values ORDER BY record_id, field"):
-        values.setdefault(v.pop("record_id"), []).append(v)
-    matches = {m.pop("record_id"): m for m in _dicts(ledger, "SELECT record_id, instructor, enterprise, month,"
-                                                             " status, counted FROM run_records WHERE run_id = ?",
-                                                     (run_id,))}
+def quarter_records(conn: Connection, ledger: Ledger, quarter: Quarter, run_id: int) -> list[Row]:
+    """Records of the quarter's months from the readings the run counted, each with its field
+    values, its match in the run and its corrections."""
+    readings = q.counted_readings(conn, run_id)
+    records = [r for r in q.reading_records(conn, readings) if _month(r) in quarter.months]
+    values = q.reading_values(conn, readings)
+    matches = q.run_matches(conn, run_id)
     fixes: dict[str, list[Row]] = {}
-    for c in ledger.corrections(ids):
+    for c in ledger.corrections([str(r["record_id"]) for r in records]):
         fixes.setdefault(c.record_id, []).append(dataclasses.asdict(c))
     for r in records:
-        rid = r["record_id"]
-        r.update(month=_month(r), fields=json.loads(r["fields"]), values=values.get(rid, []), match=matches.get(rid),
+        rid = str(r["record_id"])
+        r.update(month=_month(r), values=values.get((int(r["reading_id"]), rid), []), match=matches.get(rid),
                  corrections=fixes.get(rid, []))
     return records
 
 
-def quarter_sources(ledger: Ledger, run_ids: list[int], records: list[Row]) -> list[Row]:
-    """Every file the quarter's runs saw or its records came from, with its hashes and paths."""
-    marks = ",".join("?" * len(run_ids))
-    shas = {r[0] for r in ledger.conn.execute(
-        f"SELECT sha256 FROM run_files WHERE run_id IN ({marks}) UNION"
-        f" SELECT sha256 FROM files WHERE first_run IN ({marks})", (*run_ids, *run_ids))}
-    shas |= {r["sha256"] for r in records}
-    paths: dict[str, list[str]] = {}
-    for sha, path in ledger.conn.execute("SELECT sha256, path FROM file_paths ORDER BY path"):
-        paths.setdefault(sha, []).append(path)
-    files = _dicts(ledger, "SELECT * FROM files ORDER BY rowid")
-    return [{**f, "paths": paths.get(f["sha256"], [])} for f in files if f["sha256"] in shas]
-
-
-def _packets(ledger: Ledger, run_ids: list[int]) -> list[Row]:
-    rows = _dicts(ledger, "SELECT seq, at, payload, hash FROM events WHERE kind = ? ORDER BY seq", (PACKET_ISSUED,))
-    out = [{"seq": r["seq"], "at": r["at"], "event_hash": r["hash"], **json.loads(r["payload"])} for r in rows]
+def _packets(events: list[Row], run_ids: list[int]) -> list[Row]:
+    out = [{"seq": r["seq"], "at": r["at"], "event_hash": r["hash"], **json.loads(r["payload"])}
+           for r in events if r["kind"] == PACKET_ISSUED]
     return [p for p in out if p.get("run_id") in run_ids]
+
+
+def anchors(county: str, run: Row, events: list[Row]) -> Row:
+    """anchor.json: the head the run's packet was issued on (printed on it) and the chain head
+    at export; `zhidao audit verify --anchor BUNDLE` checks both."""
+    found: Row = {"format": FORMAT, "county": county}
+    if run.get("anchor_seq") is not None:
+        issued = Anchor(county, int(run["anchor_seq"]), str(run["anchor_hash"]))
+        found["run"] = {"run_id": run["run_id"], "seq": issued.seq, "hash": issued.hash, "text": issued.text()}
+    if events:
+        head = Anchor(county, int(events[-1]["seq"]), str(events[-1]["hash"]))
+        found["exported"] = {"seq": head.seq, "hash": head.hash, "text": head.text()}
+    return found
 
 
 def _jsonl(rows: list[Row]) -> str:
@@ -110,33 +101,37 @@ def _gx_files(gx: Path) -> list[tuple[str, Path]]:
     return [(f"gx/{p.relative_to(gx).as_posix()}", p) for p in sorted(gx.rglob("*")) if p.is_file()]
 
 
-def build_members(ledger: Ledger, quarter: Quarter, run: Row, run_dir: Path | None
+def build_members(conn: Connection, ledger: Ledger, quarter: Quarter, run: Row, run_dir: Path | None
                   ) -> tuple[dict[str, bytes], list[tuple[str, Path]], list[str]]:
     """The bundle's generated members (name → bytes), the GX files to copy, and warnings."""
     run_id = int(run["run_id"])
-    run_ids = [r[0] for r in ledger.conn.execute("SELECT run_id FROM runs WHERE quarter = ?", (str(quarter),))]
-    records = quarter_records(ledger, quarter, run_id)
-    ids = [r["record_id"] for r in records]
+    run_ids = q.quarter_run_ids(conn, ledger.county, str(quarter))
+    records = quarter_records(conn, ledger, quarter, run_id)
+    ids = [str(r["record_id"]) for r in records]
     gx = (run_dir or Path(run["out"])) / "gx"
     gx_files = _gx_files(gx) if gx.is_dir() else []
     warnings = [] if gx_files else [
         f"没有找到该次运行的 GX 核查结果目录 {gx}，压缩包中不含 gx/（可用 --run-dir 指定输出目录）"]
-    events = _dicts(ledger, "SELECT seq, at, kind, payload, prev_hash, hash FROM events ORDER BY seq")
+    events = q.event_rows(conn, ledger.county)
+    anchor = anchors(ledger.county, run, events)
     text = {
         "records.jsonl": _jsonl(records),
-        "findings.jsonl": _jsonl(_dicts(ledger, "SELECT * FROM findings WHERE run_id = ? ORDER BY rowid", (run_id,))),
+        "findings.jsonl": _jsonl(q.run_findings(conn, run_id)),
         "corrections.jsonl": _jsonl([dataclasses.asdict(c) for c in ledger.corrections(ids)]),
-        "packets.json": json.dumps(_packets(ledger, run_ids), ensure_ascii=False, indent=1),
+        "packets.json": json.dumps(_packets(events, run_ids), ensure_ascii=False, indent=1),
         "events.jsonl": _jsonl(events),
+        "anchor.json": json.dumps(anchor, ensure_ascii=False, indent=1),
         "README.txt": readme(quarter, run, bool(gx_files)),
     }
     members = {name: body.encode("utf-8") for name, body in text.items()}
     manifest = {
-        "zhidao": __version__, "quarter": str(quarter), "ledger": str(ledger.path.resolve()),
+        "zhidao": __version__, "quarter": str(quarter), "county": ledger.county,
+        "ledger": str(where.resolve()) if (where := ledger_where(ledger)) else None,
         "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "run": run, "runs_of_quarter": run_ids,
         "chain": {"count": len(events), "head": events[-1]["hash"] if events else None},
-        "sources": quarter_sources(ledger, run_ids, records),
+        "anchor": anchor,
+        "sources": q.sources(conn, ledger.county, run_id, run_ids, {str(r["sha256"]) for r in records}),
         "contents": {name: hashlib.sha256(body).hexdigest() for name, body in members.items()}
         | {name: hashlib.sha256(p.read_bytes()).hexdigest() for name, p in gx_files},
     }
@@ -149,8 +144,9 @@ def export_bundle(ledger: Ledger, quarter: Quarter, out: Path, run_dir: Path | N
     check = verify_ledger(ledger)
     if not check.ok:
         raise tampered(ledger, check)
-    run = latest_run(ledger, quarter)
-    members, gx_files, warnings = build_members(ledger, quarter, run, run_dir)
+    with ledger.read() as conn:
+        run = latest_run(conn, ledger, quarter)
+        members, gx_files, warnings = build_members(conn, ledger, quarter, run, run_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, body in members.items():
@@ -158,6 +154,9 @@ def export_bundle(ledger: Ledger, quarter: Quarter, out: Path, run_dir: Path | N
         for name, path in gx_files:
             zf.write(path, name)
     sha = hashlib.sha256(out.read_bytes()).hexdigest()
-    event = ledger.append_event(EXPORTED, {"quarter": str(quarter), "path": str(out.resolve()), "sha256": sha,
-                                           "run_id": run["run_id"], "chain_head": check.head})
+    head = json.loads(members["anchor.json"]).get("exported", {})
+    with ledger.write() as conn:
+        event = ledger.append_event(conn, EXPORTED, {
+            "quarter": str(quarter), "path": str(out.resolve()), "sha256": sha, "run_id": run["run_id"],
+            "chain_head": head.get("hash", check.head), "chain_seq": head.get("seq", check.count)})
     return Exported(out, sha, int(run["run_id"]), len(members) + len(gx_files), event.seq, tuple(warnings))

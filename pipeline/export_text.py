@@ -22,6 +22,8 @@ _README = """{label}非公企业党建工作指导员工作记录 —— 督查�
   corrections.jsonl  人工更正记录（更正人、时间、记录编号、栏目、原值、新值、原因）。
   packets.json       已印发的季度交流会材料（packet.xlsx / packet.pdf）的路径和 sha256。
   events.jsonl       台账的事件日志（只增不改的哈希链），截至导出之时。
+  anchor.json        台账锚点：run 为该次运行印发材料时事件日志的条数（seq）与末条哈希（hash），
+                     与 packet.pdf 页脚、packet.xlsx 文档属性中印的相同；exported 为导出之时的条数与末条哈希。
   gx/                Great Expectations 核查规则（suites.json）、核查结果（validation_results.json）
                      和数据文档（data_docs/index.html，用浏览器打开）。{gx_note}
 
@@ -30,6 +32,9 @@ _README = """{label}非公企业党建工作指导员工作记录 —— 督查�
   按 UTF-8 编码计算，结果为 64 位十六进制小写；第 1 条的 prev_hash 为 64 个 0，之后每条的
   prev_hash 等于上一条的 hash。payload 为规范化 JSON（键排序、不转义中文、无空格）。
   任何一条被修改、删除或调换顺序，从该条起哈希链即对不上。也可用 zhidao audit verify --db 台账文件 校验。
+  用锚点核对台账：zhidao audit verify --db 台账文件 --anchor 本材料包.zip（或 packet.pdf / packet.xlsx，
+  或页脚印的哈希）。台账的事件日志若被截断、清空，或被人改写后重新计算了整条哈希链，锚点所记的那一条
+  就对不上，核对不通过；加 --out 输出目录 还会重新计算已印发材料的 sha256，指出印发后被改动的文件。
   事件类型：file_received 收到文件，file_extracted 读取出工作记录（附记录与栏目值的摘要），
   run_started / run_finished 运行开始与完成（附核查发现与匹配结果的摘要），packet_issued 印发材料，
   value_corrected 人工更正，audit_exported 导出督查材料。
