@@ -1,29 +1,43 @@
-"""The audit trail: the hash-chained event log, `audit verify`, `audit export` and `trace`,
-on real SQLite ledgers written by a run of the demo quarter."""
+"""The audit trail on the store: the hash-chained event log, the anchors printed on the packet,
+`audit verify` (chain, tables, anchors, issued packets), `audit export`, and `trace`.
+
+The tamper tests play the forger: they are the only tests that open the ledger with sqlite3,
+drop the append-only triggers and edit, delete, reorder, truncate, wipe, or rewrite a value and
+recompute the whole chain with the project's own hash and digests — the anchor printed on the
+packet still catches it."""
 
 from __future__ import annotations
 
+import collections
 import csv
 import hashlib
 import json
 import shutil
 import sqlite3
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pypdfium2
 import pytest
 from click.testing import CliRunner, Result
 
 from tests.conftest import read_jsonl
+from zhidao.anchor import Anchor, check_anchor, find_anchors, parse_anchor
 from zhidao.audit import GENESIS, EventRow, event_hash, verify_chain
 from zhidao.cli import ExitCode, main
 from zhidao.context import Quarter, RunContext
 from zhidao.errors import ConfigError, LedgerError
 from zhidao.fixtures.demo import DemoPaths
+from zhidao.ingest.anchors import read_anchors
 from zhidao.pipeline.audit import verify_ledger
+from zhidao.pipeline.audit_anchor import verify
 from zhidao.pipeline.run import run
 from zhidao.store import Ledger
+from zhidao.store.ledger import reading_digests
 from zhidao.validate.profile import load_profile
 
 
@@ -49,35 +63,36 @@ def _cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def _sql(db: Path, *statements: str) -> None:
-    with sqlite3.connect(db) as conn:  # a tamperer first drops the append-only triggers
-        conn.execute("DROP TRIGGER events_no_update")
-        conn.execute("DROP TRIGGER events_no_delete")
-        for statement in statements:
-            conn.execute(statement)
-
-
 def _verify(db: Path) -> Any:
     with Ledger(db, create=False) as ledger:
         return verify_ledger(ledger)
 
 
+def _events(db: Path) -> list[EventRow]:
+    with Ledger(db, create=False) as ledger:
+        return ledger.events()
+
+
 def _kinds(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        return dict(conn.execute("SELECT kind, COUNT(*) FROM events GROUP BY kind").fetchall())
+    return dict(collections.Counter(e.kind for e in _events(db)))
 
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# -- the chain ------------------------------------------------------------------------------
+def _anchor_of(out: Path) -> Anchor:
+    [anchor] = read_anchors(out / "packet.pdf")
+    return anchor
 
-def _chain(n: int) -> list[EventRow]:
-    rows, prev = [], GENESIS
-    for seq in range(1, n + 1):
-        at, payload = f"2026-10-0{seq}T00:00:00+00:00", json.dumps({"n": seq})
-        rows.append(EventRow(seq, at, "test", payload, prev, event_hash(prev, seq, at, "test", payload)))
+
+# -- the chain and the anchor, pure ---------------------------------------------------------------
+
+def _chain(n: int, start: int = 1, prev: str = GENESIS, kind: str = "test") -> list[EventRow]:
+    rows = []
+    for seq in range(start, start + n):
+        at, payload = f"2026-10-{seq:02d}T00:00:00+00:00", json.dumps({"n": seq, "kind": kind})
+        rows.append(EventRow(seq, at, kind, payload, prev, event_hash(prev, seq, at, kind, payload)))
         prev = rows[-1].hash
     return rows
 
@@ -93,70 +108,270 @@ def test_verify_chain_pure() -> None:
     assert (verify_chain(swapped).problem, verify_chain(swapped).seq) == ("reordered", 2)
 
 
-def test_verify_ok(demo_run: tuple[Path, Path]) -> None:
-    _, db = demo_run
-    result = _cli("audit", "verify", "--db", str(db))
+def test_anchor_text_round_trip() -> None:
+    anchor = Anchor("青川 县%", 104, "ab" * 32)
+    assert anchor.text() == f"zhidao-anchor/1 county=青川%20县%25 seq=104 hash={'ab' * 32}"
+    assert parse_anchor(anchor.text()) == anchor
+    assert find_anchors(f"页脚 {Anchor('青川县', 7, 'cd' * 32).footer()} 第 3 页") == [Anchor("青川县", 7, "cd" * 32)]
+    assert parse_anchor(Anchor("", 9, "ef" * 32).footer()) == Anchor("", 9, "ef" * 32)
+    assert parse_anchor(f"12:{'AB' * 32}", "甲县") == Anchor("甲县", 12, "ab" * 32)
+    assert parse_anchor(f" {'AB' * 32} ") == Anchor("", None, "ab" * 32)
+    with pytest.raises(ConfigError, match="BAD_OPTION"):
+        parse_anchor("3f2a")
+
+
+def test_check_anchor_pure() -> None:
+    rows = _chain(6)
+    at4 = Anchor("", 4, rows[3].hash)
+    assert check_anchor(rows, at4).ok and check_anchor(rows[:4], at4).ok
+    assert check_anchor(rows, Anchor("", None, rows[3].hash)).anchor.seq == 4
+    assert check_anchor([], Anchor("", 0, GENESIS)).ok
+    assert check_anchor(rows[:3], at4).problem == "truncated" and "只剩 3 条" in check_anchor(rows[:3], at4).message()
+    assert check_anchor([], at4).problem == "wiped"
+    assert check_anchor([*rows[:1], *rows[2:]], at4).problem == "broken"
+    rewritten = _chain(4, kind="forged")  # a whole chain recomputed: it verifies, but it is not the one anchored
+    assert verify_chain(rewritten).ok and check_anchor(rewritten, at4).problem == "rewritten"
+    assert check_anchor(rewritten, Anchor("", None, rows[3].hash)).problem == "unknown"
+
+
+def test_anchor_of_another_county_is_named(tmp_path: Path) -> None:
+    db = tmp_path / "z.db"
+    with Ledger(db, "甲 县") as a, Ledger(db, "乙县") as b:
+        a.start_run("2026Q3", "inbox", "roster", "out")
+        b.start_run("2026Q3", "inbox", "roster", "out")
+        b.start_run("2026Q3", "inbox", "roster", "out")
+        head_a = Anchor("甲 县", *a.head())
+        assert verify(a, [head_a]).ok
+        verdict = verify(b, [head_a])
+        assert not verdict.ok and "属于「甲 县」" in verdict.message()
+    # the county to check is taken from the anchor when --county is not given
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", head_a.text())
     assert result.exit_code == 0, result.output
-    count = sum(_kinds(db).values())
+    assert "第 1 条" in result.output
+
+
+# -- the anchor on the packet -------------------------------------------------------------------------
+
+def test_packet_carries_the_run_anchor(demo_run: tuple[Path, Path]) -> None:
+    out, db = demo_run
+    with Ledger(db, create=False) as ledger:
+        events = ledger.events()
+    finished = max(e.seq for e in events if e.kind == "run_finished")
+    anchor = Anchor("", finished, next(e.hash for e in events if e.seq == finished))
+    assert read_anchors(out / "packet.pdf") == read_anchors(out / "packet.xlsx") == [anchor]
+    pdf = pypdfium2.PdfDocument(out / "packet.pdf")
+    try:
+        pages = [pdf[i].get_textpage().get_text_range() for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    assert len(pages) > 5 and all(f"台账锚点 第 {finished} 条 · {anchor.hash}" in text for text in pages)
+    wb = openpyxl.load_workbook(out / "packet.xlsx")
+    assert [p.value for p in wb.custom_doc_props.props if p.name == "zhidao_anchor"] == [anchor.text()]
+    assert anchor.text() in [c.value for row in wb["数据来源"].iter_rows() for c in row]
+
+
+def test_verify_ok_with_anchor_and_out(demo: DemoPaths, demo_run: tuple[Path, Path]) -> None:
+    out, db = demo_run
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", str(out / "packet.pdf"), "--anchor",
+                  str(out / "packet.xlsx"), "--anchor", _anchor_of(out).hash, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    count = len(_events(db))
     assert f"共 {count} 条" in result.output and "校验通过" in result.output
-    assert _kinds(db)["file_received"] == 52 and _kinds(db)["run_finished"] == 1
+    assert result.output.count("与台账一致") == 1, "the same anchor is checked once"
+    assert "packet.xlsx 与印发时一致" in result.output and "packet.pdf 与印发时一致" in result.output
+    inbox = len(list(demo.inbox.iterdir()))
+    assert _kinds(db)["file_received"] == _kinds(db)["file_extracted"] == inbox and _kinds(db)["run_finished"] == 1
 
 
-def _tampered(db: Path, seq: int, problem: str) -> None:
-    result = _verify(db)
-    assert (result.problem, result.seq) == (problem, seq), result.message()
-    cli = _cli("audit", "verify", "--db", str(db))
-    assert cli.exit_code == ExitCode.LEDGER
-    assert "LEDGER_TAMPERED" in cli.output and f"第 {seq} 条" in cli.output
+def test_bad_anchor_values(demo_run: tuple[Path, Path], tmp_path: Path) -> None:
+    _, db = demo_run
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", "3f2a")
+    assert result.exit_code == ExitCode.CONFIG and "BAD_OPTION" in result.output
+    (tmp_path / "x.pdf").write_bytes(b"not a pdf")
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", str(tmp_path / "x.pdf"))
+    assert result.exit_code == ExitCode.INPUT and "FILE_UNRECOGNISED" in result.output
+    wb = openpyxl.Workbook()
+    wb.save(tmp_path / "plain.xlsx")
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", str(tmp_path / "plain.xlsx"))
+    assert result.exit_code == ExitCode.INPUT and "ANCHOR_NOT_FOUND" in result.output
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", str(tmp_path / "none.zip"))
+    assert result.exit_code == ExitCode.INPUT and "FILE_NOT_FOUND" in result.output
 
 
-def test_edited_payload_is_named(db_copy: Path) -> None:
-    _sql(db_copy, """UPDATE events SET payload = replace(payload, '"size":', '"size":1') WHERE seq = 5""")
-    _tampered(db_copy, 5, "edited")
+# -- the forger ---------------------------------------------------------------------------------------
+
+@contextmanager
+def _forger(db: Path) -> Iterator[sqlite3.Connection]:
+    """sqlite3 on the ledger, the append-only triggers dropped (what a tamperer does first)."""
+    conn = sqlite3.connect(db)
+    try:
+        for trigger in ("events_no_update", "events_no_delete", "corrections_no_update", "corrections_no_delete"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        yield conn
+        conn.commit()
+    finally:
+        conn.close()
 
 
-def test_edited_and_rehashed_entry_is_named(db_copy: Path) -> None:
-    with Ledger(db_copy) as ledger:
-        row = ledger.events()[6]
-    payload = row.payload.replace('"status":"ok"', '"status":"error"')
-    assert payload != row.payload
-    _sql(db_copy)
-    with sqlite3.connect(db_copy) as conn:
-        conn.execute("UPDATE events SET payload = ?, hash = ? WHERE seq = ?",
-                     (payload, event_hash(row.prev_hash, row.seq, row.at, row.kind, payload), row.seq))
-    _tampered(db_copy, row.seq, "edited")
+def _sql(db: Path, *statements: str) -> None:
+    with _forger(db) as conn:
+        for statement in statements:
+            conn.execute(statement)
 
 
-def test_removed_entry_is_named(db_copy: Path) -> None:
-    _sql(db_copy, "DELETE FROM events WHERE seq = 7")
-    _tampered(db_copy, 7, "removed")
+def _rechain(conn: sqlite3.Connection) -> None:
+    """Recompute every hash of the chain (the forger has the code)."""
+    prev = GENESIS
+    for seq, at, kind, payload in conn.execute(
+            "SELECT seq, at, kind, payload FROM events WHERE county = '' ORDER BY seq").fetchall():
+        new = event_hash(prev, seq, at, kind, payload)
+        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE county = '' AND seq = ?", (prev, new, seq))
+        prev = new
+    for run_id, seq in conn.execute("SELECT run_id, anchor_seq FROM runs").fetchall():
+        conn.execute("UPDATE runs SET anchor_hash = (SELECT hash FROM events WHERE county = '' AND seq = ?) "
+                     "WHERE run_id = ?", (seq, run_id))
 
 
-def test_reordered_entries_are_named(db_copy: Path) -> None:
-    _sql(db_copy, "UPDATE events SET seq = -1 WHERE seq = 4", "UPDATE events SET seq = 4 WHERE seq = 9",
-         "UPDATE events SET seq = 9 WHERE seq = -1")
-    _tampered(db_copy, 4, "reordered")
+def _caught(db: Path, out: Path, *expected: str, extra: tuple[str, ...] = ()) -> str:
+    """`audit verify --anchor packet.pdf` fails with LEDGER_TAMPERED and names what is wrong."""
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", str(out / "packet.pdf"), *extra)
+    assert result.exit_code == ExitCode.LEDGER, result.output
+    assert "LEDGER_TAMPERED" in result.output
+    for text in expected:
+        assert text in result.output, result.output
+    return result.output
 
 
-def test_edited_table_value_and_cut_tail_are_found(db_copy: Path, tmp_path: Path) -> None:
-    other = Path(shutil.copy(db_copy, tmp_path / "other.db"))
-    with sqlite3.connect(db_copy) as conn:
-        rid, sha = conn.execute("SELECT record_id, sha256 FROM records ORDER BY rowid LIMIT 1").fetchone()
-        conn.execute("UPDATE field_values SET value = '2026-07-30' WHERE record_id = ? AND field = 'visit_date'",
-                     (rid,))
-        seq = next(s for s, p in conn.execute("SELECT seq, payload FROM events WHERE kind = 'file_extracted'")
-                   if json.loads(p)["sha256"] == sha)
+def _first_record(db: Path) -> tuple[int, str, str]:
+    """(reading id, record id, sha256) of the first record the ledger holds."""
+    with _forger(db) as conn:
+        reading, rid, sha = conn.execute(
+            "SELECT reading_id, record_id, sha256 FROM records ORDER BY reading_id, record_id LIMIT 1").fetchone()
+    return int(reading), str(rid), str(sha)
+
+
+def _extracted_seq(db: Path, reading_id: int) -> int:
+    return next(e.seq for e in _events(db) if e.kind == "file_extracted"
+                and json.loads(e.payload)["reading_id"] == reading_id)
+
+
+def test_edited_value_is_found(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+    reading, rid, _ = _first_record(db_copy)
+    _sql(db_copy, f"UPDATE field_values SET value = '2026-07-30' WHERE reading_id = {reading} "
+                  f"AND record_id = '{rid}' AND field = 'visit_date'")
+    seq = _extracted_seq(db_copy, reading)
     result = _verify(db_copy)
     assert (result.problem, result.seq) == ("mismatch", seq) and "field_values" in result.message()
-    _sql(other, "DELETE FROM events WHERE seq = (SELECT MAX(seq) FROM events)")  # the run_finished event
-    result = _verify(other)
-    assert result.problem == "unlogged" and "第 1 次运行" in result.message()
+    _caught(db_copy, demo_run[0], f"第 {seq} 条", "field_values")
+
+
+def test_edited_event_is_named(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+    seq = [e.seq for e in _events(db_copy) if e.kind == "file_received"][1]
+    _sql(db_copy, f"""UPDATE events SET payload = replace(payload, '"size":', '"size":1') WHERE seq = {seq}""")
+    assert (_verify(db_copy).problem, _verify(db_copy).seq) == ("edited", seq)
+    _caught(db_copy, demo_run[0], f"第 {seq} 条被修改", "锚点之前的事件日志已损坏")
+
+
+def test_deleted_rows_are_found(demo_run: tuple[Path, Path], db_copy: Path, tmp_path: Path) -> None:
+    other = Path(shutil.copy(db_copy, tmp_path / "other.db"))
+    _sql(db_copy, "DELETE FROM events WHERE seq = 7")
+    assert (_verify(db_copy).problem, _verify(db_copy).seq) == ("removed", 7)
+    _caught(db_copy, demo_run[0], "第 7 条被删除")
+    reading, rid, _ = _first_record(other)  # a table row: the record its extraction event announced
+    _sql(other, f"DELETE FROM records WHERE reading_id = {reading} AND record_id = '{rid}'")
+    assert _verify(other).problem == "mismatch"
+    _caught(other, demo_run[0], "records 表")
+
+
+def test_reordered_events_are_named(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+    _sql(db_copy, "UPDATE events SET seq = -1 WHERE seq = 4", "UPDATE events SET seq = 4 WHERE seq = 9",
+         "UPDATE events SET seq = 9 WHERE seq = -1")
+    assert (_verify(db_copy).problem, _verify(db_copy).seq) == ("reordered", 4)
+    _caught(db_copy, demo_run[0], "第 4 条顺序被调换")
+
+
+def test_truncated_tail_is_caught_by_the_anchor(demo_run: tuple[Path, Path], db_copy: Path, tmp_path: Path) -> None:
+    out = demo_run[0]
+    anchor = _anchor_of(out)
+    after = Path(shutil.copy(db_copy, tmp_path / "after.db"))
+    _sql(db_copy, f"DELETE FROM events WHERE seq > {anchor.seq - 5}")
+    assert not _verify(db_copy).ok  # the tables still hold what the cut events announced
+    _caught(db_copy, out, f"只剩 {anchor.seq - 5} 条", f"锚点记载的是第 {anchor.seq} 条")
+    # cut after the anchor (the packets' issue): the anchor still holds, --out finds the issue gone
+    _sql(after, f"DELETE FROM events WHERE seq > {anchor.seq}")
+    assert _verify(after).ok
+    assert _cli("audit", "verify", "--db", str(after), "--anchor", str(out / "packet.pdf")).exit_code == 0
+    _caught(after, out, "没有向", "packet_issued", extra=("--out", str(out)))
+
+
+def test_wiped_ledger_is_caught_by_the_anchor(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+    tables = ("field_values", "records", "readings", "file_paths", "files", "run_files", "run_records", "findings",
+              "corrections", "runs", "events")
+    _sql(db_copy, *(f"DELETE FROM {t}" for t in tables))
+    plain = _cli("audit", "verify", "--db", str(db_copy))
+    assert plain.exit_code == 0 and "共 0 条" in plain.output, "without the anchor an empty ledger is consistent"
+    _caught(db_copy, demo_run[0], "事件日志是空的", "台账已被清空")
+
+
+def test_rewrite_with_the_chain_recomputed_is_caught_by_the_anchor(demo_run: tuple[Path, Path],
+                                                                  db_copy: Path) -> None:
+    """A visit date rewritten in records and field_values, the reading's digests recomputed into
+    its extraction event and every hash after it recomputed: the plain check passes, the
+    anchor on the packet does not."""
+    out = demo_run[0]
+    anchor = _anchor_of(out)
+    reading, rid, _ = _first_record(db_copy)
+    with _forger(db_copy) as conn:
+        (fields,) = conn.execute("SELECT fields FROM records WHERE reading_id = ? AND record_id = ?",
+                                 (reading, rid)).fetchone()
+        forged = {**json.loads(fields), "visit_date": "2026-07-31"}
+        conn.execute("UPDATE records SET visit_date = '2026-07-31', fields = ? WHERE reading_id = ? AND record_id = ?",
+                     (json.dumps(forged, ensure_ascii=False), reading, rid))
+        conn.execute("UPDATE field_values SET value = '2026-07-31', raw = '7月31日' WHERE reading_id = ? "
+                     "AND record_id = ? AND field = 'visit_date'", (reading, rid))
+    with Ledger(db_copy, create=False) as ledger, ledger.read() as c:
+        digests = reading_digests(c, reading)
+    seq = _extracted_seq(db_copy, reading)
+    with _forger(db_copy) as conn:
+        (payload,) = conn.execute("SELECT payload FROM events WHERE county = '' AND seq = ?", (seq,)).fetchone()
+        body = json.dumps({**json.loads(payload), **digests}, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"))
+        conn.execute("UPDATE events SET payload = ? WHERE county = '' AND seq = ?", (body, seq))
+        _rechain(conn)
+    assert _verify(db_copy).ok, "the forged ledger passes the plain check"
+    assert _cli("audit", "verify", "--db", str(db_copy)).exit_code == 0
+    _caught(db_copy, out, f"事件日志第 {anchor.seq} 条的哈希是", f"不是锚点记载的 {anchor.hash[:16]}", "重新计算")
+    bare = _cli("audit", "verify", "--db", str(db_copy), "--anchor", anchor.hash)
+    assert bare.exit_code == ExitCode.LEDGER and "没有哈希为" in bare.output
+
+
+def test_changed_packet_is_named(demo_run: tuple[Path, Path]) -> None:
+    out, db = demo_run
+    xlsx, pdf = out / "packet.xlsx", out / "packet.pdf"
+    kept = xlsx.read_bytes(), pdf.read_bytes()
+    try:
+        wb = openpyxl.load_workbook(xlsx)
+        wb["驻企天数"].cell(3, 3).value = 9
+        wb.save(xlsx)
+        result = _cli("audit", "verify", "--db", str(db), "--anchor", str(pdf), "--out", str(out))
+        assert result.exit_code == ExitCode.LEDGER and "LEDGER_TAMPERED" in result.output
+        assert "packet.xlsx" in result.output and "印发后被改动" in result.output
+        assert "packet.pdf" not in result.output, "only the changed one is named"
+        pdf.unlink()
+        result = _cli("audit", "verify", "--db", str(db), "--out", str(out))
+        assert result.exit_code == ExitCode.LEDGER and "packet.pdf" in result.output and "已不存在" in result.output
+    finally:
+        xlsx.write_bytes(kept[0])
+        pdf.write_bytes(kept[1])
+    assert _cli("audit", "verify", "--db", str(db), "--out", str(out)).exit_code == 0
 
 
 def test_events_are_append_only(db_copy: Path) -> None:
     with sqlite3.connect(db_copy) as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
         conn.execute("UPDATE events SET kind = 'x' WHERE seq = 1")
 
+
+# -- reruns, corrections and the export -------------------------------------------------------------
 
 def test_rerun_adds_no_received_or_extracted_events(demo: DemoPaths, db_copy: Path, tmp_path: Path) -> None:
     before = _kinds(db_copy)
@@ -165,27 +380,18 @@ def test_rerun_adds_no_received_or_extracted_events(demo: DemoPaths, db_copy: Pa
     assert after == {**before, "run_started": before["run_started"] + 1, "run_finished": before["run_finished"] + 1,
                      "packet_issued": before["packet_issued"] + 2}  # each run issues its packet.xlsx and .pdf
     assert _verify(db_copy).ok
+    both = _cli("audit", "verify", "--db", str(db_copy), "--anchor", str(tmp_path / "again" / "packet.xlsx"),
+                "--out", str(tmp_path / "again"))
+    assert both.exit_code == 0, both.output
 
 
-def test_old_ledger_is_upgraded_and_verifies(db_copy: Path) -> None:
-    with sqlite3.connect(db_copy) as conn:
-        for table in ("events", "corrections", "run_records", "run_files"):
-            conn.execute(f"DROP TABLE {table}")
-        conn.execute("PRAGMA user_version = 1")
-    with Ledger(db_copy) as ledger:
-        assert verify_ledger(ledger).ok
-        assert [e.kind for e in ledger.events()][:2] == ["ledger_upgraded", "file_received"]
-
-
-# -- corrections, packets and the export ------------------------------------------------------
-
-def _first_record(db: Path) -> str:
-    with sqlite3.connect(db) as conn:
-        return str(conn.execute("SELECT record_id FROM records ORDER BY rowid LIMIT 1").fetchone()[0])
+def _a_record(db: Path) -> str:
+    with Ledger(db, create=False) as ledger:
+        return sorted(ledger.record_ids())[0]
 
 
 def test_correct_keeps_old_value_and_logs_an_event(db_copy: Path) -> None:
-    rid = _first_record(db_copy)
+    rid = _a_record(db_copy)
     with Ledger(db_copy) as ledger:
         first = ledger.correct(rid, "visit_date", "2026-07-07", "王审核", "原文看错")
         second = ledger.correct(rid, "visit_date", "2026-07-08", "李复核")
@@ -198,19 +404,23 @@ def test_correct_keeps_old_value_and_logs_an_event(db_copy: Path) -> None:
         with pytest.raises(ConfigError):
             ledger.correct(rid, "sha256", "x", "王审核")
     assert _verify(db_copy).ok
+    _sql(db_copy, f"UPDATE corrections SET new = '2026-07-09' WHERE correction_id = {second.correction_id}")
+    assert _verify(db_copy).problem == "mismatch" and "corrections" in _verify(db_copy).message()
 
 
 def test_export_bundle(demo: DemoPaths, demo_run: tuple[Path, Path], db_copy: Path, tmp_path: Path) -> None:
     out, _ = demo_run
     with Ledger(db_copy) as ledger:  # the run itself issued packet.xlsx and packet.pdf
-        ledger.correct(_first_record(db_copy), "content", "更正后的内容", "王审核")
+        ledger.correct(_a_record(db_copy), "content", "更正后的内容", "王审核")
+    head = len(_events(db_copy))
     bundle = tmp_path / "督查" / "2026Q3.zip"
     result = _cli("audit", "export", "--quarter", "2026Q3", "--out", str(bundle), "--db", str(db_copy))
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(bundle) as zf:
         names = set(zf.namelist())
         assert names >= {"manifest.json", "records.jsonl", "findings.jsonl", "corrections.jsonl", "packets.json",
-                         "events.jsonl", "README.txt", "gx/validation_results.json", "gx/data_docs/index.html"}
+                         "events.jsonl", "anchor.json", "README.txt", "gx/validation_results.json",
+                         "gx/data_docs/index.html"}
         manifest = json.loads(zf.read("manifest.json"))
         for name, sha in manifest["contents"].items():
             assert hashlib.sha256(zf.read(name)).hexdigest() == sha, name
@@ -218,14 +428,21 @@ def test_export_bundle(demo: DemoPaths, demo_run: tuple[Path, Path], db_copy: Pa
         findings = zf.read("findings.jsonl").decode("utf-8").splitlines()
         corrections = zf.read("corrections.jsonl").decode("utf-8").splitlines()
         records = [json.loads(line) for line in zf.read("records.jsonl").decode("utf-8").splitlines()]
-        assert "督查" in zf.read("README.txt").decode("utf-8")
+        anchor = json.loads(zf.read("anchor.json"))
+        assert "督查" in zf.read("README.txt").decode("utf-8") and "--anchor" in zf.read("README.txt").decode()
     sources = {s["path"]: s["sha256"] for s in manifest["sources"]}
     for path in demo.inbox.iterdir():
         assert sources[str(path)] == _sha(path), path.name
     assert sorted(p["sha256"] for p in packets) == sorted([_sha(out / "packet.xlsx"), _sha(out / "packet.pdf")])
     assert len(findings) == len(read_jsonl(out / "findings.jsonl")) and len(corrections) == 1
     assert len(records) == 131 and all(r["values"] and r["match"] for r in records)
+    assert anchor["run"]["text"] == _anchor_of(out).text() and anchor["exported"]["seq"] == head
+    assert read_anchors(bundle) == [_anchor_of(out), Anchor("", head, anchor["exported"]["hash"])]
     assert _kinds(db_copy)["audit_exported"] == 1 and _verify(db_copy).ok
+    result = _cli("audit", "verify", "--db", str(db_copy), "--anchor", str(bundle))
+    assert result.exit_code == 0 and result.output.count("与台账一致") == 2, result.output
+    _sql(db_copy, f"DELETE FROM events WHERE seq > {head - 1}")  # the correction and the export cut off
+    _caught(db_copy, out, f"锚点记载的是第 {head} 条", extra=("--anchor", str(bundle)))
 
 
 def test_export_refuses_a_tampered_ledger(db_copy: Path, tmp_path: Path) -> None:
@@ -240,6 +457,9 @@ def test_unknown_ledger_and_quarter(db_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == ExitCode.LEDGER and "LEDGER_NOT_FOUND" in result.output
     assert not (tmp_path / "none.db").exists()
     result = _cli("audit", "export", "--quarter", "2025Q1", "--out", str(tmp_path / "b.zip"), "--db", str(db_copy))
+    assert result.exit_code == ExitCode.LEDGER and "RUN_NOT_FOUND" in result.output
+    result = _cli("audit", "export", "--quarter", "2026Q3", "--out", str(tmp_path / "b.zip"), "--db", str(db_copy),
+                  "--county", "别的县")
     assert result.exit_code == ExitCode.LEDGER and "RUN_NOT_FOUND" in result.output
 
 

@@ -319,35 +319,54 @@ def audit() -> None:
     """Audit trail: verify the ledger's hash chain, export the bundle for the supervision bureau."""
 
 
+_ANCHOR_SUFFIXES = (".pdf", ".xlsx", ".zip")
+
+
 @audit.command("verify")
 @_db_option
+@click.option("--county", default=None, help="台账中的县（区）名（默认取锚点所记的县，否则为空）")
+@click.option("--anchor", "anchor_values", multiple=True, metavar="FILE|HASH",
+              help="台账锚点：packet.pdf、packet.xlsx、督查材料包（.zip），或材料页脚印的哈希（可多次给出）")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="zhidao run 的输出目录：重新计算其中已印发材料的 sha256")
 @handle_errors
-def audit_verify(db: Path) -> None:
-    """Recompute the event log's hash chain and check the ledger's tables against it."""
-    from zhidao.pipeline.audit import tampered, verify_ledger
+def audit_verify(db: Path, county: str | None, anchor_values: tuple[str, ...], out: Path | None) -> None:
+    """Recompute the event log's hash chain, check the ledger's tables against it, check that
+    the ledger still holds each anchor, and re-hash the packets issued into OUT."""
+    from zhidao.anchor import Anchor, parse_anchor
+    from zhidao.ingest.anchors import read_anchors
+    from zhidao.pipeline.audit_anchor import county_to_check, verdict_error, verify
     from zhidao.store import Ledger
 
-    with Ledger(db, create=False) as ledger:
-        result = verify_ledger(ledger)
-        if not result.ok:
-            raise tampered(ledger, result)
-    click.echo(result.message())
+    anchors: list[Anchor] = []
+    for value in anchor_values:
+        path = Path(value)
+        if path.is_file() or path.suffix.lower() in _ANCHOR_SUFFIXES:
+            anchors += read_anchors(path)
+        else:
+            anchors.append(parse_anchor(value, county or ""))
+    with Ledger(db, county_to_check(county, anchors), create=False) as ledger:
+        verdict = verify(ledger, anchors, out)
+        if not verdict.ok:
+            raise verdict_error(ledger, verdict)
+    click.echo(verdict.message())
 
 
 @audit.command("export")
 @click.option("--quarter", required=True, help="季度，如 2026Q3")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="导出的压缩包（.zip）")
 @_db_option
+@_county_option
 @click.option("--run-dir", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="该次运行的输出目录（默认取台账中记录的目录）")
 @handle_errors
-def audit_export(quarter: str, out: Path, db: Path, run_dir: Path | None) -> None:
+def audit_export(quarter: str, out: Path, db: Path, county: str, run_dir: Path | None) -> None:
     """Write the quarter's audit bundle (zip) for the supervision bureau."""
     from zhidao.context import Quarter
     from zhidao.pipeline.export import export_bundle
     from zhidao.store import Ledger
 
-    with Ledger(db, create=False) as ledger:
+    with Ledger(db, county, create=False) as ledger:
         exported = export_bundle(ledger, Quarter.parse(quarter), out, run_dir)
     for warning in exported.warnings:
         click.echo(f"注意：{warning}", err=True)
