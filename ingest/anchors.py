@@ -9,12 +9,17 @@ import zipfile
 from pathlib import Path
 
 from zhidao.anchor import PROPERTY, Anchor, find_anchors
-from zhidao.errors import FILE_NOT_FOUND, InputError, file_damaged, file_unrecognised
+from zhidao.errors import FILE_DAMAGED, FILE_NOT_FOUND, InputError, file_unrecognised
 
 ANCHOR_NOT_FOUND = "ANCHOR_NOT_FOUND"
 BUNDLE_MEMBER = "anchor.json"
 _MAX_MEMBER = 1 << 20  # anchor.json is a few hundred bytes
 _PAGES = 3  # the footer is on every page: the first ones suffice
+
+
+def _damaged(path: Path, detail: str) -> InputError:
+    return InputError(FILE_DAMAGED, f"文件已损坏，无法从中读出台账锚点：{detail}", path,
+                      "请使用 zhidao 生成的 packet.pdf / packet.xlsx 或导出的材料包原件，或直接给出页脚印的哈希")
 
 
 def _pdf_text(path: Path) -> str:
@@ -47,7 +52,7 @@ def _xlsx_text(path: Path) -> str:
 def _bundle_text(zf: zipfile.ZipFile, path: Path) -> str:
     info = zf.getinfo(BUNDLE_MEMBER)
     if info.file_size > _MAX_MEMBER:
-        raise file_damaged(path, "anchor.json 大小异常")
+        raise _damaged(path, "anchor.json 大小异常")
     return zf.read(info).decode("utf-8", errors="replace")
 
 
@@ -74,8 +79,8 @@ def read_anchors(path: Path) -> list[Anchor]:
         found = find_anchors(_text_of(path))
     except InputError:
         raise
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise file_damaged(path, type(exc).__name__) from exc
+    except Exception as exc:  # whatever a decoding library raises on a damaged file
+        raise _damaged(path, type(exc).__name__) from exc
     if not found:
         raise InputError(ANCHOR_NOT_FOUND, "文件中没有台账锚点", path,
                          "请使用 zhidao run 生成的 packet.pdf / packet.xlsx 或 zhidao audit export 导出的材料包，"

@@ -190,6 +190,9 @@ def test_bad_anchor_values(demo_run: tuple[Path, Path], tmp_path: Path) -> None:
     (tmp_path / "x.pdf").write_bytes(b"not a pdf")
     result = _cli("audit", "verify", "--db", str(db), "--anchor", str(tmp_path / "x.pdf"))
     assert result.exit_code == ExitCode.INPUT and "FILE_UNRECOGNISED" in result.output
+    (tmp_path / "cut.pdf").write_bytes(b"%PDF-1.4\ngarbage")
+    result = _cli("audit", "verify", "--db", str(db), "--anchor", str(tmp_path / "cut.pdf"))
+    assert result.exit_code == ExitCode.INPUT and "FILE_DAMAGED" in result.output
     wb = openpyxl.Workbook()
     wb.save(tmp_path / "plain.xlsx")
     result = _cli("audit", "verify", "--db", str(db), "--anchor", str(tmp_path / "plain.xlsx"))
