@@ -418,15 +418,17 @@ def current_value(conn: Connection, county: str, record_id: str, field: str) -> 
 
 
 def reading_digests(conn: Connection, reading_id: int) -> dict[str, str]:
-    """Digests of a reading's stored records and field values (announced when it was read;
-    ``audit verify`` recomputes them)."""
+    """Digests of a reading's stored records, field values and outcome (the JSON a rerun reuses),
+    announced when it was read; ``audit verify`` recomputes them."""
     rec, v = t.records.c, t.field_values.c
     records = conn.execute(select(rec.record_id, rec.sha256, rec.page, rec.instructor, rec.enterprise,
                                   rec.visit_date, rec.review, rec.extractor, rec.fields)
                            .where(rec.reading_id == reading_id).order_by(rec.record_id)).all()
     values = conn.execute(select(v.record_id, v.field, v.value, v.raw, v.confidence, v.page, v.bbox, v.cell, v.line,
                                  v.extractor).where(v.reading_id == reading_id).order_by(v.record_id, v.field)).all()
-    return {"records_digest": digest([list(r) for r in records]), "values_digest": digest([list(r) for r in values])}
+    outcome = conn.execute(select(t.readings.c.outcome).where(t.readings.c.reading_id == reading_id)).scalar()
+    return {"records_digest": digest([list(r) for r in records]), "values_digest": digest([list(r) for r in values]),
+            "outcome_digest": digest(outcome)}
 
 
 def run_digests(conn: Connection, run_id: int) -> dict[str, str]:
