@@ -286,6 +286,24 @@ def test_deleted_rows_are_found(demo_run: tuple[Path, Path], db_copy: Path, tmp_
     _caught(other, demo_run[0], "records 表")
 
 
+@pytest.mark.parametrize(("statement", "named"), [
+    ("UPDATE findings SET message = '无' WHERE finding_id = (SELECT MIN(finding_id) FROM findings)", "findings 表"),
+    ("UPDATE run_records SET counted = 1 - counted WHERE record_id = (SELECT MIN(record_id) FROM run_records)",
+     "run_records 表"),
+    ("UPDATE run_files SET status = 'ok' WHERE status = 'error'", "run_files 表"),
+    ("UPDATE runs SET counts = '{\"files\":1}'", "runs 表"),
+    ("UPDATE files SET size = size + 1 WHERE sha256 = (SELECT MIN(sha256) FROM files)", "files 表"),
+    ("UPDATE readings SET status = 'ok' WHERE status = 'error'", "readings 表"),
+    ("INSERT INTO records (reading_id, record_id, county, sha256, review, steps, fields) SELECT reading_id, "
+     "'forged', county, sha256, '[]', '{}', '{}' FROM readings LIMIT 1", "records 表"),
+    ("UPDATE runs SET anchor_hash = '" + "0" * 64 + "'", "锚点"),
+])
+def test_edited_tables_are_found(db_copy: Path, statement: str, named: str) -> None:
+    _sql(db_copy, statement)
+    result = _verify(db_copy)
+    assert result.problem == "mismatch" and named in result.message(), result.message()
+
+
 def test_reordered_events_are_named(demo_run: tuple[Path, Path], db_copy: Path) -> None:
     _sql(db_copy, "UPDATE events SET seq = -1 WHERE seq = 4", "UPDATE events SET seq = 4 WHERE seq = 9",
          "UPDATE events SET seq = 9 WHERE seq = -1")
