@@ -8,6 +8,7 @@ the run logs (tracebacks of readers included) goes to OUT/run.log.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -37,25 +38,32 @@ from zhidao.validate.stage import validate
 log = logging.getLogger("zhidao")
 
 
+class _LogFile(logging.FileHandler):
+    """run.log; when it cannot be written (a full disk) the record is dropped, not printed."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return None
+
+
 @contextmanager
 def run_log(path: Path) -> Iterator[None]:
-    """Send the ``zhidao`` logger (and warnings) to ``path`` for the duration of the run."""
-    handler = logging.FileHandler(path, encoding="utf-8")
+    """Send every log record of the run — zhidao's, the libraries', warnings — to ``path``, and
+    none to the screen (Python's last-resort handler prints to stderr when no handler is set)."""
+    handler = _LogFile(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger("zhidao")
-    level = root.level
+    root, ours = logging.getLogger(), logging.getLogger("zhidao")
+    level = ours.level
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    ours.setLevel(logging.INFO)
     logging.captureWarnings(True)
-    logging.getLogger("py.warnings").addHandler(handler)
     try:
         yield
     finally:
-        logging.getLogger("py.warnings").removeHandler(handler)
         logging.captureWarnings(False)
         root.removeHandler(handler)
-        root.setLevel(level)
-        handler.close()
+        ours.setLevel(level)
+        with contextlib.suppress(OSError):  # a full disk cannot take the log's last lines either
+            handler.close()
 
 
 def run(ctx: RunContext, progress: Progress | None = None) -> RunSummary:

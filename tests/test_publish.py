@@ -87,7 +87,7 @@ def test_kill_at_any_moment_leaves_a_complete_out(tmp_path: Path, demo: DemoPath
     subprocess.run(_cmd(inbox, demo, reference, tmp_path / "ref.db"), check=True, capture_output=True)
     duration = time.monotonic() - started
     out, db = tmp_path / "out", tmp_path / "z.db"
-    for fraction in (0.2, 0.45, 0.7, 0.85, 0.95, 1.1):
+    for fraction in (0.3, 0.6, 0.9, 1.05):
         proc = subprocess.Popen(_cmd(inbox, demo, out, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(duration * fraction)
         proc.send_signal(signal.SIGKILL)
