@@ -106,14 +106,19 @@ def check_zip_members(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) 
             raise file_damaged(path, "压缩方式不受支持")
 
 
+def check_member_count(path: Path, limits: Limits) -> None:
+    """The member count a zip declares in its end record, before the central directory is read."""
+    entries = declared_entries(path)
+    if entries is not None and entries > limits.zip_members:
+        raise archive_bomb(path, f"声明了 {entries} 个压缩成员，上限 {limits.zip_members} 个")
+
+
 def check_office_zip(path: Path, limits: Limits) -> None:
     """Everything checked before a .docx/.xlsx is handed to its library: the file size, the
     member count, the declared sizes and ratios, and that no XML part declares a DOCTYPE
     (entity expansion, external entities)."""
     check_file_size(path, limits)
-    entries = declared_entries(path)
-    if entries is not None and entries > limits.zip_members:
-        raise archive_bomb(path, f"声明了 {entries} 个压缩成员，上限 {limits.zip_members} 个")
+    check_member_count(path, limits)
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()

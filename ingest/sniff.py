@@ -13,10 +13,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from zhidao.errors import archive_bomb, file_damaged, file_encrypted
+from zhidao.errors import file_damaged, file_encrypted
 from zhidao.model import Limits
 
-from .limits import check_zip_members, declared_entries
+from .limits import check_member_count, check_zip_members
 
 # What people send that we recognise but cannot read yet: medium → how to name it to the user.
 KNOWN_MEDIA: dict[str, str] = {
@@ -127,9 +127,7 @@ def _word_encrypted(ole: Any, path: Path) -> bool:
 
 
 def _zip_medium(path: Path, limits: Limits) -> str:
-    entries = declared_entries(path)
-    if entries is not None and entries > limits.zip_members:
-        raise archive_bomb(path, f"声明了 {entries} 个压缩成员，上限 {limits.zip_members} 个")
+    check_member_count(path, limits)
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -93,14 +92,3 @@ def outcomes_to_ingested(ctx: RunContext, roster_outcome: FileOutcome, outcomes:
         files=pd.concat([files, inbox_files], ignore_index=True),
         outcomes=tuple(outcomes),
     )
-
-
-def ingest(ctx: RunContext, known_received: dict[str, str], progress: Progress | None = None) -> Ingested:
-    """Read the roster and every inbox file (no ledger: for callers that keep no readings)."""
-    roster_outcome = read_roster(ctx)
-    entries = plan_inbox(ctx)
-    read = read_entries(ctx, [e for e in entries if e.refused is None], progress)
-    outcomes = [entry_to_refused(e) if e.refused else next(read) for e in entries]
-    today = (ctx.received or dt.date.today()).isoformat()
-    received = {o.source.sha256: known_received.get(o.source.sha256, today) for o in outcomes if o.source.sha256}
-    return outcomes_to_ingested(ctx, roster_outcome, outcomes, received)
