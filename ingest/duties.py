@@ -61,3 +61,32 @@ def _mark(ch: str) -> bool | None:
     if ch and ch in UNTICKED:
         return False
     return None
+
+
+DUTY_CODES = tuple(sorted(DUTY_NAMES.values()))
+_OCR_TICKED = "团図区凶囚☑☒■√✓✔"
+_OCR_UNTICKED = "口□☐"
+
+
+def read_duties(text: str, marks: tuple[tuple[bool, float], ...] | None, conf: float
+                ) -> tuple[tuple[str, ...], bool, float]:
+    """A duties value → (codes, sure, confidence). Six tick boxes read by ink stand for D1..D6
+    in reading order. Otherwise the text: duty names written out, or — when a scan lists all six
+    names but not all boxes were found — the glyphs OCR read in the boxes, which are only a
+    guess and go to review."""
+    if marks is not None and len(marks) == len(DUTY_CODES):
+        codes = tuple(code for code, (ticked, _) in zip(DUTY_CODES, marks, strict=True) if ticked)
+        return codes, True, min(c for _, c in marks)
+    if marks is not None and len(set(DUTY_NAMES) & set(names_in(text))) >= 5:
+        t = text.translate(str.maketrans(_OCR_TICKED, "■" * len(_OCR_TICKED)))
+        t = t.translate(str.maketrans(_OCR_UNTICKED, "□" * len(_OCR_UNTICKED)))
+        codes, _ = text_to_duties(t)
+        return codes, False, min(conf, 0.5)
+    codes, sure = text_to_duties(text)
+    return codes, sure, conf
+
+
+def names_in(text: str) -> list[str]:
+    """The duty names a text spells out (white space ignored), in code order."""
+    flat = "".join(text.split())
+    return [name for name in DUTY_NAMES if name in flat]

@@ -10,18 +10,17 @@ fields the rows do not carry (instructor, unit, enterprise, report date).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zhidao.model import REQUIRED_RECORD_FIELDS, Item, Location, Scalar, SourceFile, Value
 from zhidao.text import clean_name, collapse_ws, fold, parse_date, parse_month
 
-from .duties import DUTY_NAMES, text_to_duties
+from .confidence import REVIEW_BELOW, field_confidence
+from .duties import read_duties
 from .labels import RECORD_MATCHER, LabelMatcher
 from .layout import Cell, Line, Page, Table
 
-DUTY_CODES = tuple(sorted(DUTY_NAMES.values()))
 LOST_VALUE_CONFIDENCE = 0.3
-REVIEW_BELOW = 0.80  # a value read with less confidence than this is named in `review`
 _LABEL_MAX_LEN = 14
 _COLON_VALUE = re.compile(r"[:：]\s*\S")
 _PERSON_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,6}")  # 李明, 阿依·买买提
@@ -40,10 +39,11 @@ class Found:
     confidence: float
     ink: float | None = None
     marks: tuple[tuple[bool, float], ...] | None = None
+    script: str | None = None
 
     @classmethod
     def of(cls, cell: Cell) -> Found:
-        return cls(cell.text, cell.location, cell.confidence, cell.ink, cell.marks)
+        return cls(cell.text, cell.location, cell.confidence, cell.ink, cell.marks, cell.script)
 
 
 Fields = dict[str, Found]
@@ -105,8 +105,10 @@ def _right_of(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int,
     text = "\n".join(t for t in (cell.text.strip() for cell in cells) if t)
     inks = [cell.ink for cell in cells if cell.ink is not None]
     marks = tuple(m for cell in cells for m in (cell.marks or ()))
+    scripts = {cell.script for cell in cells if cell.text.strip()} - {None}
     return Found(text, cells[0].location, min(cell.confidence for cell in cells),
-                 max(inks) if inks else None, marks if any(cell.marks is not None for cell in cells) else None)
+                 max(inks) if inks else None, marks if any(cell.marks is not None for cell in cells) else None,
+                 "hand" if "hand" in scripts else scripts.pop() if scripts else None)
 
 
 def _below(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int, c: int) -> Found | None:
@@ -213,7 +215,7 @@ def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | Non
     elif key in ("visit_date", "report_date"):
         scalar, sure = parse_date(raw, year)
     elif key == "duties":
-        (scalar, sure), conf = _duties(found, conf)
+        scalar, sure, conf = read_duties(found.text, found.marks, conf)
     elif key == "signed":
         scalar, conf = _signed(found, conf)
     elif key in ("content", "problems", "remarks"):
@@ -223,30 +225,6 @@ def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | Non
         if isinstance(scalar, str):
             scalar = scalar.replace(" ", "")
     return Value(scalar, raw, conf if sure else min(conf, 0.5), found.location), sure
-
-
-_OCR_TICKED = "团図区凶囚☑☒■√✓✔"
-_OCR_UNTICKED = "口□☐"
-
-
-def _duties(found: Found, conf: float) -> tuple[tuple[tuple[str, ...], bool], float]:
-    """Six tick boxes read by ink stand for D1..D6 in reading order. Otherwise the text: duty
-    names written out, or — when a scan lists all six names but not all boxes were found — the
-    glyphs OCR read in the boxes, which are only a guess and go to review."""
-    if found.marks is not None and len(found.marks) == len(DUTY_CODES):
-        codes = tuple(code for code, (ticked, _) in zip(DUTY_CODES, found.marks, strict=True) if ticked)
-        return (codes, True), min(c for _, c in found.marks)
-    if found.marks is not None and len(set(DUTY_NAMES) & set(_names_in(found.text))) >= 5:
-        text = found.text.translate(str.maketrans(_OCR_TICKED, "■" * len(_OCR_TICKED)))
-        text = text.translate(str.maketrans(_OCR_UNTICKED, "□" * len(_OCR_UNTICKED)))
-        codes, _ = text_to_duties(text)
-        return (codes, False), min(conf, 0.5)
-    return text_to_duties(found.text), conf
-
-
-def _names_in(text: str) -> list[str]:
-    flat = "".join(text.split())
-    return [name for name in DUTY_NAMES if name in flat]
 
 
 def _signed(found: Found, conf: float) -> tuple[bool, float]:
@@ -268,9 +246,12 @@ def fields_to_item(fields: Fields, source: SourceFile, page: int, index: int, ex
     values: dict[str, Value] = {}
     review: list[str] = []
     for key in FORM_KEYS:
-        value, sure = _value(key, fields.get(key), year)
+        found = fields.get(key)
+        value, sure = _value(key, found, year)
         if value is None:
             value = Value(None, None, 0.0 if key in REQUIRED_RECORD_FIELDS else 1.0, None)
+        elif found is not None:
+            value = replace(value, confidence=field_confidence(key, value.confidence, extractor, found.script))
         values[key] = value
         empty = value.value is None or value.value == ()
         if (not sure) or value.confidence < REVIEW_BELOW or (key in REQUIRED_RECORD_FIELDS and empty):

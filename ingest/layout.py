@@ -22,6 +22,7 @@ class Cell:
     # (ticked, confidence) in reading order
     ink: float | None = None
     marks: tuple[tuple[bool, float], ...] | None = None
+    script: str | None = None  # scans only: 'hand' or 'print' (ingest.confidence.ink_script)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .duties import DUTY_NAMES
 from .ruling import BBox
 
 TICK_FILL = 0.10  # share of a box's interior that is ink when it is ticked
@@ -171,3 +172,21 @@ def read_box_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list[s
     if len(found) != len(names):
         return None
     return [found[name] for name in names]
+
+
+_DUTY_NAMES = list(DUTY_NAMES)  # in the order of their codes D1..D6
+
+
+def cell_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], text_height: float) -> list[Mark]:
+    """A cell's tick marks by ink. Where the cell lists the duty names, each box is placed by its
+    name (the square before it, or the parentheses after it); otherwise the squares in reading
+    order. ``texts`` are the cell's OCR lines (text, bbox)."""
+    squares = find_boxes(ink, cell, text_height)
+    joined = "".join(text for text, _ in texts)
+    if sum(name in joined for name in _DUTY_NAMES) >= len(_DUTY_NAMES) - 1:
+        marks = read_box_marks(ink, texts, _DUTY_NAMES, squares)
+        if marks is None and ("（" in joined or "(" in joined):
+            marks = read_paren_marks(ink, texts, _DUTY_NAMES)
+        if marks is not None:
+            return marks
+    return read_marks(ink, cell, text_height)

@@ -25,7 +25,7 @@ from zhidao.errors import file_damaged
 from zhidao.model import ErrorInfo, Item, Location, ReadOptions, SourceFile
 
 from . import imaging, omr
-from .duties import DUTY_NAMES
+from .confidence import ink_script
 from .engines import OcrEngine, TextLine, load_engine
 from .labels import RECORD_LABELS, RECORD_MATCHER
 from .layout import Cell, Line, Page, Table
@@ -86,25 +86,6 @@ def _inside(line: TextLine, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
-_DUTY_NAMES = list(DUTY_NAMES)  # in the order of their codes D1..D6
-
-
-def _marks(ink: np.ndarray, cell: tuple[float, float, float, float], texts: list[TextLine],
-           text_height: float) -> list[omr.Mark]:
-    """Tick boxes by ink. Where the cell lists the duty names, each box is placed by its name
-    (the square before it, or the parentheses after it); otherwise the squares in reading order."""
-    squares = omr.find_boxes(ink, cell, text_height)
-    joined = "".join(t.text for t in texts)
-    if sum(name in joined for name in _DUTY_NAMES) >= len(_DUTY_NAMES) - 1:
-        placed = [(t.text, t.bbox) for t in texts]
-        marks = omr.read_box_marks(ink, placed, _DUTY_NAMES, squares)
-        if marks is None and ("（" in joined or "(" in joined):
-            marks = omr.read_paren_marks(ink, placed, _DUTY_NAMES)
-        if marks is not None:
-            return marks
-    return omr.read_marks(ink, cell, text_height)
-
-
 _RULE_GLYPHS = "丨|｜·"
 
 
@@ -142,7 +123,7 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
             mine = [i for i, line in enumerate(lines) if i not in used and _inside(line, gc.bbox)]
             used.update(mine)
             texts = [lines[i] for i in mine]
-            marks = _marks(ink, gc.bbox, texts, text_height)
+            marks = omr.cell_marks(ink, gc.bbox, [(t.text, t.bbox) for t in texts], text_height)
             confidence = min((t.confidence for t in texts), default=1.0)
             if omr.unread_ink(ink, gc.bbox, [t.bbox for t in texts] + [m.bbox for m in marks], text_height):
                 confidence = min(confidence, UNREAD_INK_CONFIDENCE)
@@ -153,6 +134,7 @@ def _table(grid: Grid, lines: list[TextLine], ink: np.ndarray, number: int, inde
                 gc.rowspan,
                 round(omr.ink_share(ink, gc.bbox), 4),
                 tuple((m.ticked, m.confidence) for m in marks) if marks else None,
+                ink_script(ink, gc.bbox, [t.bbox for t in texts], text_height),
             ))
         rows.append(tuple(cells))
     return Table(tuple(rows)), [line for i, line in enumerate(lines) if i not in used]
