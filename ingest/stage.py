@@ -10,6 +10,7 @@ import pandas as pd
 
 from zhidao.context import RunContext
 from zhidao.errors import ROSTER_EMPTY, ConfigError
+from zhidao.frames import rows_of
 from zhidao.model import FileOutcome, ReadOptions, SourceFile
 from zhidao.results import Ingested
 
@@ -25,6 +26,7 @@ from .frames import (
 )
 from .inbox import InboxEntry, inbox_entries
 from .versions import engine_version, reader_digest
+from .vocab import Vocabulary, items_with_vocabulary
 
 
 def entry_to_refused(entry: InboxEntry) -> FileOutcome:
@@ -74,15 +76,27 @@ def read_roster(ctx: RunContext) -> FileOutcome:
     return roster_outcome
 
 
+def roster_vocabulary(roster: pd.DataFrame) -> Vocabulary:
+    """The closed vocabularies of a run: the roster's names, units and enterprises."""
+    return Vocabulary.of(rows_of(roster[["name", "unit", "enterprise", "aliases"]]))
+
+
+def outcomes_with_vocabulary(outcomes: Sequence[FileOutcome], vocabulary: Vocabulary) -> list[FileOutcome]:
+    """Every record's instructor, unit and enterprise checked against the roster."""
+    return [dataclasses.replace(o, items=tuple(items_with_vocabulary(o.items, vocabulary))) if o.items else o
+            for o in outcomes]
+
+
 def outcomes_to_ingested(ctx: RunContext, roster_outcome: FileOutcome, outcomes: Sequence[FileOutcome],
                          received: dict[str, str]) -> Ingested:
     """The frames of a run from the roster's and the inbox files' outcomes (walk order);
     ``received`` maps sha256 → receipt date."""
-    items = [it for o in outcomes for it in o.items if it.kind == "record"]
     files = outcomes_to_files([roster_outcome], {}, "roster")
     inbox_files = outcomes_to_files(outcomes, received, "inbox")
     roster = roster_with_derived(items_to_roster(roster_outcome.items), ctx.dispatch_start,
                                  ctx.profile.mid_level_keywords)
+    outcomes = outcomes_with_vocabulary(outcomes, roster_vocabulary(roster))
+    items = [it for o in outcomes for it in o.items if it.kind == "record"]
     names = sorted({str(n) for n in roster["name"].dropna()})
     return Ingested(
         roster=roster,

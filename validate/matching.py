@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from zhidao.names import enterprise_core
 from zhidao.text import clean_name
 
-_PREFIX = re.compile(r"^.{1,6}?[县市区旗](?=.{4,})")
-_SUFFIXES = ("有限责任公司", "股份有限公司", "有限公司", "集团公司", "公司", "厂")
+__all__ = ["Assigned", "enterprise_core", "match_enterprise"]
+
 _ALIAS_SPLIT = re.compile(r"[、；;，,/\s]+")
 
 
@@ -31,16 +32,6 @@ class Assigned:
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
-
-
-def enterprise_core(name: str) -> str:
-    """'石岭县鑫源食品有限责任公司' → '鑫源食品'; '绿源酒业有限公司' → '绿源酒业'."""
-    t = clean_name(name) or ""
-    t = _PREFIX.sub("", t, count=1)
-    for suffix in _SUFFIXES:
-        if t.endswith(suffix) and len(t) > len(suffix):
-            return t[: -len(suffix)]
-    return t
 
 
 def match_enterprise(written: str | None, assigned: list[Assigned]) -> tuple[str | None, str]:
