@@ -30,7 +30,8 @@ VOCAB = Vocabulary.of(ROSTER)
 
 def _item(**fields: str) -> Item:
     source = SourceFile(Path("x.png"), "x.png", "0" * 64, 1)
-    values = {k: Value(v, v, 0.9, Location(1, cell=f"table 1 row 1 col {i}")) for i, (k, v) in enumerate(fields.items())}
+    values = {k: Value(v, v, 0.9, Location(1, cell=f"table 1 row 1 col {i}"))
+              for i, (k, v) in enumerate(fields.items())}
     return Item("record", source, 1, 0, values, tuple(fields), "scan/1+rapidocr")
 
 
