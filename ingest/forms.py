@@ -160,10 +160,19 @@ def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER,
     header: Fields = {}
     rows: list[Fields] | None = None
     columns: list[str | None] | None = None
+    open_line: tuple[str, Line] | None = None  # the last Line's last field, while it may wrap on
     for block in page.blocks:
         if isinstance(block, Line):
             found = _line_fields(matcher, block.text, block.location, block.confidence)
+            if not found and open_line is not None and _continues(open_line[1], block):
+                key = open_line[0]
+                header[key] = _wrapped(header[key], block)
+                open_line = (key, block)
+                continue
+            last = list(found)[-1] if found else None
+            open_line = (last, block) if last in WRAPPING and found[last].text.strip() else None
         else:
+            open_line = None
             h = _header_row(matcher, block)
             if h is not None:
                 columns = [_label(matcher, c) for c in block.rows[h]]
@@ -180,6 +189,27 @@ def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER,
         for key, value in found.items():
             header.setdefault(key, value)
     return PageFields(header, rows, columns)
+
+
+WRAPPING = ("content", "problems", "remarks", "enterprise", "unit")  # values long enough to wrap
+
+
+def _continues(above: Line, line: Line) -> bool:
+    """Whether ``line`` is the wrapped rest of the value that ends ``above``: a text without
+    a label of its own standing right under it (positioned media only: PDF text, scans)."""
+    a, b = above.location.bbox, line.location.bbox
+    if a is None or b is None or not line.text.strip():
+        return False
+    height = a[3] - a[1]
+    gap = b[1] - a[3]
+    return -0.3 * height <= gap <= 0.8 * height and b[0] < a[2] and b[2] > a[0]
+
+
+def _wrapped(found: Found, line: Line) -> Found:
+    """A value with the next line of its text joined on (CJK text wraps without a space)."""
+    head, tail = found.text.rstrip(), line.text.strip()
+    sep = " " if head[-1:].isascii() and tail[:1].isascii() and head[-1:].isalnum() and tail[:1].isalnum() else ""
+    return replace(found, text=head + sep + tail, confidence=min(found.confidence, line.confidence))
 
 
 def seen_labels(page: Page) -> list[str]:
