@@ -6,9 +6,11 @@ never raises on odd input.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
+
+# Dates live in zhidao.dates; parse_date stays importable from here for existing callers.
+from zhidao.dates import parse_date as parse_date
 
 _CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
               "六": 6, "七": 7, "八": 8, "九": 9}
@@ -62,36 +64,6 @@ def _to_arabic(text: str) -> str:
         lambda m: str(n) if (n := _cn_number(m.group(0))) is not None else m.group(0),
         text,
     )
-
-
-_FULL = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
-_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*[月.]\s*(\d{1,2})\s*日?(?!\d)")
-_COMPACT = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
-
-
-def parse_date(text: str | None, year: int | None = None) -> tuple[str | None, bool]:
-    """Read a written date. Returns (ISO date or None, ok).
-
-    ``ok`` is False when something date-like was written but is not a real date
-    (2026年2月30日), so the caller can put the field in review. ``year`` fills dates written
-    without one ('10月12日', '4.6').
-    """
-    if text is None:
-        return None, True
-    t = _to_arabic(fold(text))
-    if not t:
-        return None, True
-    m = _FULL.search(t) or _COMPACT.search(t)
-    if m:
-        y, mo, d = (int(g) for g in m.groups())
-    elif (m2 := _MONTH_DAY.search(t)) and year is not None:
-        y, mo, d = year, int(m2.group(1)), int(m2.group(2))
-    else:
-        return None, not re.search(r"\d", t)
-    try:
-        return dt.date(y, mo, d).isoformat(), True
-    except ValueError:
-        return None, False
 
 
 _MONTH = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})(?!\d)")
