@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, CursorResult, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -48,8 +49,13 @@ CORRECTABLE = ("instructor", "unit", "enterprise", "visit_date", "content", "dut
                "report_date", "remarks", "form_month")
 
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CONFIRMED_REASON = "确认无误"
+
+
 def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """The time of an event, in the county's time zone (Asia/Shanghai), with its offset."""
+    return dt.datetime.now(dt.UTC).astimezone(SHANGHAI).isoformat(timespec="seconds")
 
 
 def ledger_busy(path: Path | str) -> LedgerError:
@@ -343,6 +349,16 @@ class Ledger:
             event_seq=event.seq)))
         return Correction(cid, at, who, record_id, field, old, new, reason, event.seq)
 
+    def confirm(self, record_id: str, field: str, who: str, reason: str | None = None, at: str | None = None,
+                conn: Connection | None = None) -> Correction:
+        """Record that a person checked a value and found it right (确认无误): a correction that
+        keeps the current value, so a confirmed value closes its review item like a corrected one."""
+        if conn is None:
+            with self.write() as c:
+                return self.confirm(record_id, field, who, reason, at, c)
+        current = current_value(conn, self.county, record_id, field)
+        return self.correct(record_id, field, current, who, reason or CONFIRMED_REASON, at, conn)
+
     def corrections(self, record_ids: list[str] | None = None) -> list[Correction]:
         """Corrections in the order they were made (of ``record_ids`` only, when given)."""
         c = t.corrections.c
@@ -381,6 +397,11 @@ class Correction:
     new: str | None
     reason: str | None
     event_seq: int
+
+    @property
+    def confirmed(self) -> bool:
+        """A check that kept the value as it was (确认无误)."""
+        return self.old == self.new
 
 
 def _new_id(result: CursorResult[Any]) -> int:
