@@ -16,7 +16,7 @@ from zhidao.model import REQUIRED_RECORD_FIELDS, Item, Location, Scalar, SourceF
 from zhidao.text import clean_name, collapse_ws, fold, parse_date, parse_month
 
 from .confidence import REVIEW_BELOW, field_confidence
-from .duties import read_duties
+from .duties import column_text, duty_code, ink_marks, is_legend, names_in, read_duties
 from .labels import RECORD_MATCHER, LabelMatcher
 from .layout import Cell, Line, Page, Table
 
@@ -61,10 +61,19 @@ def _line_fields(matcher: LabelMatcher, text: str, location: Location, conf: flo
     return {key: Found(value, location, conf) for key, _, value in matcher.split_inline(text)}
 
 
+def _column_key(matcher: LabelMatcher, cell: Cell) -> str | None:
+    """A header cell's field; a cell naming one duty heads that duty's column ('duty:D3')."""
+    key = _label(matcher, cell)
+    code = None if key else duty_code(cell.text)
+    return f"duty:{code}" if code else key
+
+
 def _header_row(matcher: LabelMatcher, table: Table) -> int | None:
     """Index of a row that heads a table of one record per row (monthly sheet), if any."""
     for i, row in enumerate(table.rows):
-        keys = {_label(matcher, c) for c in row} - {None}
+        keys = {k for c in row if (k := _column_key(matcher, c)) is not None}
+        if len({k for k in keys if k.startswith("duty:")}) >= 4:  # one column per duty
+            keys = {k for k in keys if not k.startswith("duty:")} | {"duties"}
         if len(keys) >= 3 and "visit_date" in keys and ({"content", "duties"} & keys):
             return i
     return None
@@ -139,7 +148,34 @@ def _row_records(matcher: LabelMatcher, columns: list[str | None], rows: tuple[t
                 fields[key] = Found.of(cell)
         if any(f.text.strip() for k, f in fields.items() if k != "seq"):
             records.append(fields)
-    return records, trailing
+    return _duty_columns(records), trailing
+
+
+DUTY_TICKED_INK = 0.012  # a scanned duty cell: share of ink above the empty ones when ticked
+DUTY_EMPTY_INK = 0.004  # and below which it is empty; in between the mark is doubtful
+
+
+def _duty_columns(records: list[Fields]) -> list[Fields]:
+    """A sheet with one column per duty: each row's duty cells → one duties value, in the
+    parenthesis form ('建好党的组织（√） 配强组织班子（） …'); on a scan the marks are the cells' ink
+    above that of the empty cells of the table (the lower quartile)."""
+    cells = [f for fields in records for k, f in fields.items() if k.startswith("duty:")]
+    inks = sorted(f.ink for f in cells if f.ink is not None)
+    baseline = inks[len(inks) // 4] if inks else 0.0
+    out = []
+    for fields in records:
+        duty = sorted((k[5:], f) for k, f in fields.items() if k.startswith("duty:"))
+        if not duty:
+            out.append(fields)
+            continue
+        rest = {k: f for k, f in fields.items() if not k.startswith("duty:")}
+        scanned = all(f.ink is not None for _, f in duty) and len(duty) == 6
+        marks = ink_marks([f.ink or 0.0 for _, f in duty], baseline, DUTY_TICKED_INK, DUTY_EMPTY_INK) \
+            if scanned else None
+        rest["duties"] = Found(column_text([(code, f.text) for code, f in duty]), duty[0][1].location,
+                               min(f.confidence for _, f in duty), None, marks)
+        out.append(rest)
+    return out
 
 
 @dataclass(frozen=True)
@@ -161,6 +197,7 @@ def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER,
     rows: list[Fields] | None = None
     columns: list[str | None] | None = None
     open_line: tuple[str, Line] | None = None  # the last Line's last field, while it may wrap on
+    legend_open = False  # the last Line was the legend of duty numbers, which may wrap on
     for block in page.blocks:
         if isinstance(block, Line):
             found = _line_fields(matcher, block.text, block.location, block.confidence)
@@ -175,7 +212,7 @@ def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER,
             open_line = None
             h = _header_row(matcher, block)
             if h is not None:
-                columns = [_label(matcher, c) for c in block.rows[h]]
+                columns = [_column_key(matcher, c) for c in block.rows[h]]
                 found = _kv_rows(matcher, block.rows[:h])
                 body = block.rows[h + 1 :]
             elif continued and block.rows and len(block.rows[0]) == len(continued):
@@ -186,9 +223,24 @@ def page_to_fields(page: Page, matcher: LabelMatcher = RECORD_MATCHER,
                 table_rows, trailing = _row_records(matcher, columns or [], body)
                 rows = (rows or []) + table_rows
                 found.update({k: v for k, v in trailing.items() if k not in found})
+        for text, location, conf in _texts(block):
+            if "duty_legend" not in header and is_legend(text):
+                header["duty_legend"] = Found(text, location, conf)
+                legend_open = isinstance(block, Line)
+            elif legend_open and isinstance(block, Line) and not found and names_in(text):  # the legend wrapped
+                header["duty_legend"] = replace(header["duty_legend"], text=f"{header['duty_legend'].text}\n{text}")
+            else:
+                legend_open = False
         for key, value in found.items():
+            if key == "duties" and is_legend(value.text):
+                continue  # the page's legend of duty numbers, not a value
             header.setdefault(key, value)
     return PageFields(header, rows, columns)
+
+
+def _texts(block: Line | Table) -> list[tuple[str, Location, float]]:
+    cells = [block] if isinstance(block, Line) else [c for row in block.rows for c in row]
+    return [(c.text, c.location, c.confidence) for c in cells]
 
 
 WRAPPING = ("content", "problems", "remarks", "enterprise", "unit")  # values long enough to wrap
@@ -231,7 +283,7 @@ def _year_hint(header: Fields) -> int | None:
     return None
 
 
-def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | None, bool]:
+def _value(key: str, found: Found | None, year: int | None, legend: str | None = None) -> tuple[Value | None, bool]:
     """Normalise one field. Returns (Value or None when the form has no such field, sure)."""
     if found is None:
         return None, True
@@ -245,7 +297,7 @@ def _value(key: str, found: Found | None, year: int | None) -> tuple[Value | Non
     elif key in ("visit_date", "report_date"):
         scalar, sure = parse_date(raw, year)
     elif key == "duties":
-        scalar, sure, conf = read_duties(found.text, found.marks, conf)
+        scalar, sure, conf = read_duties(found.text, found.marks, conf, legend)
     elif key == "signed":
         scalar, conf = _signed(found, conf)
     elif key in ("content", "problems", "remarks"):
@@ -268,16 +320,17 @@ def _signed(found: Found, conf: float) -> tuple[bool, float]:
 
 FORM_KEYS = ("instructor", "unit", "enterprise", "visit_date", "content", "duties", "problems",
              "signed", "report_date", "remarks")
-_FROM_HEADER_IN_ROWS = ("instructor", "unit", "enterprise", "report_date", "problems")
+_FROM_HEADER_IN_ROWS = ("instructor", "unit", "enterprise", "report_date", "problems", "duty_legend")
 
 
 def fields_to_item(fields: Fields, source: SourceFile, page: int, index: int, extractor: str,
                    year: int | None, extra: dict[str, str]) -> Item:
     values: dict[str, Value] = {}
     review: list[str] = []
+    legend = fields["duty_legend"].text if "duty_legend" in fields else None
     for key in FORM_KEYS:
         found = fields.get(key)
-        value, sure = _value(key, found, year)
+        value, sure = _value(key, found, year, legend)
         if value is None:
             value = Value(None, None, 0.0 if key in REQUIRED_RECORD_FIELDS else 1.0, None)
         elif found is not None:
