@@ -399,3 +399,13 @@ def trace(instructor: str, month: str, db: Path, county: str, enterprise: str | 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def _add_web_commands() -> None:
+    from zhidao.cli_web import serve, users
+
+    main.add_command(serve)
+    main.add_command(users)
+
+
+_add_web_commands()
