@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .duties import DUTY_NAMES
+from .duties import DUTY_NAMES, find_names
 from .ruling import BBox
 
 TICK_FILL = 0.10  # share of a box's interior that is ink when it is ticked
@@ -183,10 +183,138 @@ def cell_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], text_
     order. ``texts`` are the cell's OCR lines (text, bbox)."""
     squares = find_boxes(ink, cell, text_height)
     joined = "".join(text for text, _ in texts)
-    if sum(name in joined for name in _DUTY_NAMES) >= len(_DUTY_NAMES) - 1:
-        marks = read_box_marks(ink, texts, _DUTY_NAMES, squares)
-        if marks is None and ("（" in joined or "(" in joined):
-            marks = read_paren_marks(ink, texts, _DUTY_NAMES)
+    if len({code for text, _ in texts for _, _, code in find_names(text)}) >= len(_DUTY_NAMES) - 1:
+        paren = sum(joined.count(c) for c in "（()）") >= 3
+        boxed = len(squares) >= 3 or sum(joined.count(c) for c in "口□") >= 2
+        marks = read_name_marks(ink, cell, texts, squares, paren) if paren or boxed else \
+            read_rings(ink, cell, texts, text_height)
         if marks is not None:
             return marks
     return read_marks(ink, cell, text_height)
+
+
+# --- marks placed by the duty names (any OCR misreading of one character allowed) ---------------
+
+MARK_TICKED = 0.06  # share of a mark area's ink above the empty ones' when ticked
+MARK_EMPTY = 0.025  # and at most this above it when empty; in between the mark is doubtful
+DOUBTFUL = 0.4  # the confidence of a doubtful mark (below REVIEW_BELOW: the value goes to review)
+
+
+def _name_spots(texts: list[tuple[str, BBox]]) -> dict[str, tuple[BBox, float, float]]:
+    """Each duty code → (its OCR line's box, estimated left and right x of the name), the name's
+    place from its share of the line's characters."""
+    spots: dict[str, tuple[BBox, float, float]] = {}
+    for text, box in texts:
+        if not text:
+            continue
+        width = (box[2] - box[0]) / len(text)
+        for start, end, code in find_names(text):
+            spots.setdefault(code, (box, box[0] + start * width, box[0] + end * width))
+    return spots
+
+
+def _runs(ink: np.ndarray, cell: BBox, band: tuple[float, float], gap: float) -> list[tuple[float, float]]:
+    """Horizontal runs of ink in a band of the cell (items of a line), split by gaps wider than
+    ``gap``."""
+    x0, x1 = max(0, round(cell[0]) + 3), max(0, round(cell[2]) - 3)
+    y0, y1 = max(0, round(band[0])), max(0, round(band[1]))
+    profile = (ink[y0:y1, x0:x1] > 0).sum(axis=0) if y1 > y0 and x1 > x0 else np.zeros(0)
+    runs: list[tuple[float, float]] = []
+    for x in np.flatnonzero(profile >= 1):
+        if runs and x + x0 - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], float(x + x0 + 1))
+        else:
+            runs.append((float(x + x0), float(x + x0 + 1)))
+    return runs
+
+
+def classify(fills: list[float], ticked_at: float = MARK_TICKED, empty_below: float = MARK_EMPTY,
+             most_empty: float = 0.33) -> list[tuple[bool, float]]:
+    """(ticked, confidence) of each fill against the baseline of the empty ones (the least
+    fill): doubtful between clearly empty and clearly marked. When even the least fill is more
+    than an empty area ever holds (``most_empty``), there is no empty one to compare with (all
+    marked, or misplaced): every mark is doubtful."""
+    base = min(fills)
+    if base > most_empty:
+        return [(True, DOUBTFUL) for _ in fills]
+    out = []
+    for fill in fills:
+        extra = fill - base
+        if extra >= ticked_at:
+            out.append((True, round(min(1.0, 0.85 + 0.15 * (extra - ticked_at) / ticked_at), 3)))
+        elif extra <= empty_below:
+            out.append((False, round(min(1.0, 0.85 + 0.15 * (empty_below - extra) / empty_below), 3)))
+        else:
+            out.append((extra >= (ticked_at + empty_below) / 2, DOUBTFUL))
+    return out
+
+
+def _char_width(spots: dict[str, tuple[BBox, float, float]]) -> float:
+    widths = sorted((nx1 - nx0) / 6 for _, nx0, nx1 in spots.values())
+    return widths[len(widths) // 2]
+
+
+def _name_run(ink: np.ndarray, cell: BBox, spot: tuple[BBox, float, float], ch: float
+              ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The band of a name's line and the run of ink (its item) its estimated centre falls in."""
+    box, nx0, nx1 = spot
+    cy = (box[1] + box[3]) / 2
+    band = (cy - ch * 0.55, cy + ch * 0.55)
+    runs = _runs(ink, cell, band, ch * 0.3)
+    if not runs:
+        return None
+    centre = (nx0 + nx1) / 2
+    run = min(runs, key=lambda r: 0 if r[0] <= centre <= r[1] else min(abs(r[0] - centre), abs(r[1] - centre)))
+    return band, run
+
+
+def read_name_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], squares: list[BBox],
+                    paren: bool) -> list[Mark] | None:
+    """A box before each name (or parentheses after it), read by ink: the line's items are found
+    as runs of ink, the name's item is the run its estimated place falls in, and the mark is the
+    run's first character (its last two with ``paren``), against the empty ones of the cell.
+    One mark per duty in code order, or None unless every name was placed."""
+    spots = _name_spots(texts)
+    if len(spots) != len(_DUTY_NAMES):
+        return None
+    ch = _char_width(spots)
+    regions: list[BBox] = []
+    for code in sorted(spots):
+        placed = _name_run(ink, cell, spots[code], ch)
+        if placed is None:
+            return None
+        band, run = placed
+        if paren:
+            regions.append((run[1] - ch * 2.0, band[0], run[1], band[1]))
+            continue
+        slot = (run[0], band[0], run[0] + ch * 1.05, band[1])
+        square = [q for q in squares
+                  if slot[0] <= (q[0] + q[2]) / 2 <= slot[2] and slot[1] <= (q[1] + q[3]) / 2 <= slot[3]]
+        regions.append(square[0] if square else slot)  # the printed box where it was found
+    fills = [ink_share(ink, r, shrink=0.1 if paren else 0.22) for r in regions]
+    return [Mark(r, ticked, conf) for r, (ticked, conf) in zip(regions, classify(fills), strict=True)]
+
+
+def read_rings(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], text_height: float) -> list[Mark] | None:
+    """Rings drawn round duty names, no boxes: the ring's sides stand left and right of the
+    name's item, so the ink there (within a character of it, a little taller than the line)
+    against that beside the names not ringed. One mark per duty in code order, or None unless
+    every name was placed."""
+    spots = _name_spots(texts)
+    if len(spots) != len(_DUTY_NAMES):
+        return None
+    ch = _char_width(spots)
+    fills, regions = [], []
+    for code in sorted(spots):
+        placed = _name_run(ink, cell, spots[code], ch)
+        if placed is None:
+            return None
+        band, (r0, r1) = placed
+        if r1 - r0 > ch * 6.6:  # the ring's sides joined the name's run: keep the name's width
+            centre = (spots[code][1] + spots[code][2]) / 2
+            r0, r1 = max(r0, centre - ch * 3.1), min(r1, centre + ch * 3.1)
+        top, bottom = band[0] - ch * 0.2, band[1] + ch * 0.2
+        sides = [(r0 - ch * 0.9, top, r0 - ch * 0.05, bottom), (r1 + ch * 0.05, top, r1 + ch * 0.9, bottom)]
+        fills.append(sum(ink_share(ink, side, shrink=0.0) for side in sides) / 2)
+        regions.append((r0, band[0], r1, band[1]))
+    return [Mark(r, ticked, conf) for r, (ticked, conf) in zip(regions, classify(fills, 0.05, 0.02, 0.05), strict=True)]
