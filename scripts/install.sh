@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 # fonts-wqy-zenhei: a TrueType CJK font that ReportLab can embed in the PDFs zhidao writes.
 # libreoffice-*-nogui: headless LibreOffice, to read old .doc/.wps files and check packet.xlsx.
 # tesseract-ocr(-chi-sim): the second OCR engine; fonts-arphic-ukai: a brush (Kai) font for the
-# hand-filled test images; libgl1/libglib2.0-0: what OpenCV's wheel links against.
+# hand-filled test images; libgl1/libglib2.0-0: what OpenCV's wheel links against; chromium and
+# chromium-driver: the web station's browser tests (Selenium is given /usr/bin/chromedriver).
 APT_PACKAGES=(python3 python3-venv python3-pip fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui
-              tesseract-ocr tesseract-ocr-chi-sim fonts-arphic-ukai poppler-utils libgl1 libglib2.0-0)
+              tesseract-ocr tesseract-ocr-chi-sim fonts-arphic-ukai poppler-utils libgl1 libglib2.0-0 chromium chromium-driver)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
