@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from zhidao.dates import visit_date_value
 from zhidao.model import REQUIRED_RECORD_FIELDS, Item, Location, Scalar, SourceFile, Value
-from zhidao.text import clean_name, collapse_ws, fold, parse_date, parse_month
+from zhidao.text import clean_name, collapse_ws, fold, parse_month
 
 from .confidence import REVIEW_BELOW, field_confidence
 from .duties import column_text, duty_code, ink_marks, is_legend, names_in, read_duties
@@ -283,8 +284,11 @@ def _year_hint(header: Fields) -> int | None:
     return None
 
 
-def _value(key: str, found: Found | None, year: int | None, legend: str | None = None) -> tuple[Value | None, bool]:
-    """Normalise one field. Returns (Value or None when the form has no such field, sure)."""
+def _value(key: str, found: Found | None, year: int | None, legend: str | None = None,
+           month: str | None = None) -> tuple[Value | None, bool]:
+    """Normalise one field. Returns (Value or None when the form has no such field, sure).
+    ``month`` is the form's month (YYYY-MM): a visit date outside it is not sure (a report date
+    is often written after the month, so only visit dates are held to it)."""
     if found is None:
         return None, True
     raw = found.text
@@ -295,7 +299,7 @@ def _value(key: str, found: Found | None, year: int | None, legend: str | None =
         scalar = clean_name(raw)
         sure = scalar is None or bool(_PERSON_NAME.fullmatch(scalar))
     elif key in ("visit_date", "report_date"):
-        scalar, sure = parse_date(raw, year)
+        scalar, sure = visit_date_value(raw, year, month if key == "visit_date" else None)
     elif key == "duties":
         scalar, sure, conf = read_duties(found.text, found.marks, conf, legend)
     elif key == "signed":
@@ -328,9 +332,10 @@ def fields_to_item(fields: Fields, source: SourceFile, page: int, index: int, ex
     values: dict[str, Value] = {}
     review: list[str] = []
     legend = fields["duty_legend"].text if "duty_legend" in fields else None
+    month = parse_month(extra.get("month"))
     for key in FORM_KEYS:
         found = fields.get(key)
-        value, sure = _value(key, found, year, legend)
+        value, sure = _value(key, found, year, legend, month)
         if value is None:
             value = Value(None, None, 0.0 if key in REQUIRED_RECORD_FIELDS else 1.0, None)
         elif found is not None:
