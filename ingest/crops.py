@@ -11,6 +11,7 @@ import numpy as np
 from . import sniff
 
 MARGIN = 12  # px around the value's box
+CONTEXT, CONTEXT_MAX = 0.35, 280  # the page shown beside the box: a share of its width, at most px
 RENDER_DPI = 200
 
 
@@ -42,13 +43,22 @@ def value_picture(path: Path, page: int, bbox: tuple[float, float, float, float]
 
 
 def _png(image: np.ndarray, bbox: tuple[float, float, float, float]) -> bytes | None:
-    from PIL import Image
+    """The value's box with some of the page around it (a label beside it, the next cell), the
+    box itself outlined in red: the reviewer sees which part of the page the value was read from."""
+    from PIL import Image, ImageDraw
 
     h, w = image.shape[:2]
-    x0, y0 = max(0, int(bbox[0]) - MARGIN), max(0, int(bbox[1]) - MARGIN)
-    x1, y1 = min(w, int(bbox[2]) + MARGIN), min(h, int(bbox[3]) + MARGIN)
+    bx0, by0, bx1, by1 = (int(v) for v in bbox)
+    if bx1 <= bx0 or by1 <= by0:
+        return None
+    side = min(CONTEXT_MAX, int((bx1 - bx0) * CONTEXT))  # context left and right of the box
+    x0, y0 = max(0, bx0 - MARGIN - side), max(0, by0 - MARGIN)
+    x1, y1 = min(w, bx1 + MARGIN + side), min(h, by1 + MARGIN)
     if x1 <= x0 or y1 <= y0:
         return None
+    crop = Image.fromarray(image[y0:y1, x0:x1]).convert("RGB")
+    ImageDraw.Draw(crop).rectangle((bx0 - x0 - 3, by0 - y0 - 3, bx1 - x0 + 3, by1 - y0 + 3), outline=(220, 0, 0),
+                                   width=3)
     buffer = io.BytesIO()
-    Image.fromarray(image[y0:y1, x0:x1]).save(buffer, format="PNG")
+    crop.save(buffer, format="PNG")
     return buffer.getvalue()

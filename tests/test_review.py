@@ -32,7 +32,7 @@ from zhidao.store import queries as q
 from zhidao.store.ledger import current_reading_ids
 
 ROSTER_ENTERPRISE = "青川县兴农农业开发有限公司"
-LOCATION, FIELD, FIX, RECORD, CODE = 3, 4, 8, 9, 10  # review.xlsx columns (0-based)
+LOCATION, FIELD, FIX, RECORD, CODE = 3, 7, 14, 15, 16  # review.xlsx columns (0-based)
 
 
 def _zhidao(*args: str) -> subprocess.CompletedProcess[str]:
@@ -152,15 +152,14 @@ def test_corrections_are_applied_in_one_transaction(world: dict[str, Path]) -> N
 @pytest.mark.parametrize("spoil", ["header", "date"])
 def test_a_spoiled_sheet_is_refused_and_changes_nothing(world: dict[str, Path], spoil: str) -> None:
     sheet = world["tmp"] / f"spoiled-{spoil}.xlsx"
-    _zhidao("review", "export", "--out", str(sheet), "--db", str(world["db"]))
+    _zhidao("review", "export", "--all", "--out", str(sheet), "--db", str(world["db"]))
     wb = openpyxl.load_workbook(sheet)
     ws = wb["待核对"]
     if spoil == "header":
         ws.cell(1, 10).value = "编号"
         ws.cell(2, 9).value = "随便"
     else:
-        target = next(r for r in ws.iter_rows(min_row=2) if r[0].value)
-        target[CODE].value = "visit_date"
+        target = next(r for r in ws.iter_rows(min_row=2) if r[CODE].value == "visit_date")
         target[FIX].value = "2026年13月45日"
     wb.save(sheet)
     with Ledger(world["db"], create=False) as ledger:

@@ -263,39 +263,51 @@ _county_option = click.option("--county", default="", show_default=True,
 @review.command("export")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("review.xlsx"),
               show_default=True, help="核对表")
+@click.option("--all", "every", is_flag=True, help="列出最近一次运行全部记录的全部栏目（不只是机器标记的）")
+@click.option("--instructor", default=None, help="只列这名指导员的记录（全部栏目，机器标记的注明“待核对”）")
+@click.option("--file", "file_name", default=None, help="只列这个文件的记录（文件名或其一部分；全部栏目）")
 @_db_option
 @_county_option
 @handle_errors
-def review_export(out: Path, db: Path, county: str) -> None:
+def review_export(out: Path, every: bool, instructor: str | None, file_name: str | None, db: Path,
+                  county: str) -> None:
     """Write review.xlsx: one row per value to check, with its picture or its location."""
-    from zhidao.pipeline.review import review_items
-    from zhidao.reports.review_xlsx import write_review_xlsx
+    from zhidao.pipeline.review import Scope, sheet_info, sheet_items
+    from zhidao.reports.review_xlsx import FLAGGED, write_review_xlsx
     from zhidao.store import Ledger
 
+    scope = Scope(every, instructor, file_name)
     with Ledger(db, county, create=False) as ledger:
-        items = review_items(ledger)
-    write_review_xlsx(out, items)
-    click.echo(f"待核对 {len(items)} 项：{out.resolve()}")
+        items = sheet_items(ledger, scope=scope)
+        info = sheet_info(ledger, scope)
+    write_review_xlsx(out, items, info)
+    flagged = sum(1 for i in items if i.status == FLAGGED)
+    if scope.whole_records:
+        click.echo(f"核对表（{info.sheet_id}）共 {len(items)} 行，其中待核对 {flagged} 项：{out.resolve()}")
+    else:
+        click.echo(f"待核对 {len(items)} 项（核对表 {info.sheet_id}）：{out.resolve()}")
 
 
 @review.command("apply")
 @click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--by", "who", required=True, help="更正人姓名")
+@click.option("--by", "who", required=True, help="核对人姓名")
 @_db_option
 @_county_option
 @handle_errors
 def review_apply(sheet: Path, who: str, db: Path, county: str) -> None:
-    """Record the corrections of a filled review.xlsx in the ledger (all or nothing)."""
+    """Record the corrections and confirmations of a filled review.xlsx in the ledger (all or
+    nothing); rows already checked since the sheet was exported are reported, not doubled."""
     from zhidao.ingest.review_sheet import read_review_sheet
-    from zhidao.pipeline.review import apply_corrections, check_corrections
+    from zhidao.pipeline.review import apply_corrections, check_sheet
     from zhidao.reports.review_xlsx import HEADER
     from zhidao.store import Ledger
 
-    rows = read_review_sheet(sheet, HEADER)
+    filled = read_review_sheet(sheet, HEADER)
     with Ledger(db, county, create=False) as ledger:
-        corrections = check_corrections(rows, ledger.record_ids(), sheet)
-        count = apply_corrections(ledger, corrections, who)
-    click.echo(f"已记录 {count} 项更正（更正人：{who}）。重新运行 zhidao run 即按更正后的数据核查并生成材料。")
+        corrections, empty = check_sheet(filled, ledger.record_ids(), sheet)
+        applied = apply_corrections(ledger, corrections, who, filled.sheet_id,
+                                    filled.upto if filled.sheet_id else None, empty)
+    click.echo(applied.message(who))
 
 
 @main.group()
