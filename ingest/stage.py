@@ -26,7 +26,7 @@ from .frames import (
 )
 from .inbox import InboxEntry, inbox_entries
 from .versions import engine_version, reader_digest
-from .vocab import Vocabulary, items_with_vocabulary
+from .vocab import Vocabulary, item_in_period, items_with_vocabulary
 
 
 def entry_to_refused(entry: InboxEntry) -> FileOutcome:
@@ -81,10 +81,13 @@ def roster_vocabulary(roster: pd.DataFrame) -> Vocabulary:
     return Vocabulary.of(rows_of(roster[["name", "unit", "enterprise", "aliases"]]))
 
 
-def outcomes_with_vocabulary(outcomes: Sequence[FileOutcome], vocabulary: Vocabulary) -> list[FileOutcome]:
-    """Every record's instructor, unit and enterprise checked against the roster."""
-    return [dataclasses.replace(o, items=tuple(items_with_vocabulary(o.items, vocabulary))) if o.items else o
-            for o in outcomes]
+def outcomes_with_vocabulary(outcomes: Sequence[FileOutcome], vocabulary: Vocabulary, months: tuple[str, ...]
+                             ) -> list[FileOutcome]:
+    """Every record's instructor, unit and enterprise checked against the roster, its visit date
+    against the run's period."""
+    return [dataclasses.replace(o, items=tuple(item_in_period(it, months)
+                                               for it in items_with_vocabulary(o.items, vocabulary)))
+            if o.items else o for o in outcomes]
 
 
 def outcomes_to_ingested(ctx: RunContext, roster_outcome: FileOutcome, outcomes: Sequence[FileOutcome],
@@ -95,7 +98,7 @@ def outcomes_to_ingested(ctx: RunContext, roster_outcome: FileOutcome, outcomes:
     inbox_files = outcomes_to_files(outcomes, received, "inbox")
     roster = roster_with_derived(items_to_roster(roster_outcome.items), ctx.dispatch_start,
                                  ctx.profile.mid_level_keywords)
-    outcomes = outcomes_with_vocabulary(outcomes, roster_vocabulary(roster))
+    outcomes = outcomes_with_vocabulary(outcomes, roster_vocabulary(roster), ctx.quarter.months)
     items = [it for o in outcomes for it in o.items if it.kind == "record"]
     names = sorted({str(n) for n in roster["name"].dropna()})
     return Ingested(

@@ -153,3 +153,15 @@ def item_with_vocabulary(item: Item, vocabulary: Vocabulary) -> Item:
             if key not in review:
                 review.append(key)
     return dataclasses.replace(item, values=values, review=tuple(k for k in item.values if k in review), steps=steps)
+
+
+def item_in_period(item: Item, months: tuple[str, ...]) -> Item:
+    """A visit date outside the run's period, on a form that names no month of its own (a form's
+    month is checked by the form reader), is put in review: the year or month may be misread."""
+    date = item.get("visit_date")
+    if item.kind != "record" or not isinstance(date, str) or item.extra.get("month") or date[:7] in months \
+            or "visit_date" in item.review:
+        return item
+    steps = {**item.steps, "period.visit_date": f"outside {months[0]}..{months[-1]}"}
+    review = tuple(k for k in item.values if k in (*item.review, "visit_date"))
+    return dataclasses.replace(item, review=review, steps=steps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from tests.conftest import read_jsonl
 from zhidao.context import Profile, Quarter, RunContext
 from zhidao.fixtures.demo import DemoPaths
-from zhidao.ingest.vocab import Vocabulary, edit_distance, item_with_vocabulary, match_value
+from zhidao.ingest.vocab import Vocabulary, edit_distance, item_in_period, item_with_vocabulary, match_value
 from zhidao.model import Item, Location, SourceFile, Value
 from zhidao.pipeline.extract import extract
 from zhidao.pipeline.run import run
@@ -142,3 +143,11 @@ def test_run_matches_a_misspelt_instructor_and_counts_the_days(demo: DemoPaths, 
 def test_only_names_of_two_to_five_characters_are_matched(written: str, status: str) -> None:
     vocab = Vocabulary.of([{"name": "郑海燕", "unit": None, "enterprise": None, "aliases": None}])
     assert match_value("instructor", written, vocab).status == status
+
+
+def test_a_visit_outside_the_period_on_a_form_without_a_month_goes_to_review() -> None:
+    months = ("2026-07", "2026-08", "2026-09")
+    inside = item_in_period(dataclasses.replace(_item(visit_date="2026-08-03"), review=()), months)
+    outside = item_in_period(dataclasses.replace(_item(visit_date="2025-08-03"), review=()), months)
+    assert "visit_date" in outside.review and outside.steps["period.visit_date"] == "outside 2026-07..2026-09"
+    assert inside.steps == {} and inside.review == ()
