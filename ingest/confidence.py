@@ -59,7 +59,7 @@ def _engine(extractor: str) -> str | None:
 
 def _lookup(blocks: list[list[float]], raw: float) -> float:
     p = blocks[0][1]
-    for start, value in blocks:
+    for start, value, *_ in blocks:
         if raw >= start:
             p = value
         else:
