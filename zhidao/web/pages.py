@@ -5,6 +5,8 @@ app._check_post) that ends in a ledger event by the signed-in person."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,32 @@ pages = Blueprint("pages", __name__)
 MAX_REASON = 200
 
 
+class _Failures:
+    """Wrong passwords per user name: after LIMIT in a row, that name waits PAUSE seconds."""
+
+    LIMIT, PAUSE = 5, 300.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[int, float]] = {}
+
+    def blocked(self, name: str) -> bool:
+        with self._lock:
+            count, last = self._seen.get(name, (0, 0.0))
+            return count >= self.LIMIT and time.monotonic() - last < self.PAUSE
+
+    def note(self, name: str, ok: bool) -> None:
+        with self._lock:
+            if ok:
+                self._seen.pop(name, None)
+            else:
+                count, _ = self._seen.get(name, (0, 0.0))
+                self._seen[name] = (count + 1, time.monotonic())
+
+
+_FAILURES = _Failures()
+
+
 def _ledger() -> Ledger:
     ledger: Ledger = current_app.extensions["zhidao.ledger"]
     return ledger
@@ -65,7 +93,7 @@ def index() -> BaseResponse:
 
 
 @pages.route("/login", methods=["GET", "POST"])
-def login() -> BaseResponse | str:
+def login() -> BaseResponse | str | tuple[str, int]:
     if station().mode != ACCOUNTS:
         abort(404)
     target = request.values.get("next") or "/"
@@ -74,7 +102,11 @@ def login() -> BaseResponse | str:
     error = None
     if request.method == "POST":
         accounts: Accounts = current_app.extensions["zhidao.accounts"]
-        user = accounts.verify(request.form.get("name", ""), request.form.get("password", ""))
+        name = request.form.get("name", "").strip()
+        if _FAILURES.blocked(name):
+            return render_template("login.html", error="密码错误次数太多，请 5 分钟后再试", next=target), 429
+        user = accounts.verify(name, request.form.get("password", ""))
+        _FAILURES.note(name, user is not None)
         if user is not None:
             session.clear()
             session.permanent = True
