@@ -4,6 +4,7 @@ attendance.csv, errors.jsonl and the audit manifest."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,15 @@ def write_errors(out: Path, ingested: Ingested) -> Path:
     return path
 
 
-def write_findings(out: Path, validated: Validated) -> Path:
+def write_findings(out: Path, validated: Validated, checked: Sequence[bool] | None = None) -> Path:
+    """findings.jsonl: the SPEC keys, then "checked" (false: the finding rests on a value no
+    person has checked yet) when the check status is given."""
     path = out / "findings.jsonl"
+    rows = findings_to_dicts(validated.findings)
+    if checked is not None:
+        rows = [{**row, "checked": bool(c)} for row, c in zip(rows, checked, strict=True)]
     with path.open("w", encoding="utf-8") as fh:
-        write_lines(findings_to_dicts(validated.findings), fh)
+        write_lines(rows, fh)
     return path
 
 

@@ -15,10 +15,13 @@ from zhidao.context import RunContext
 from zhidao.frames import rows_of
 from zhidao.ingest.duties import CODE_NAMES
 from zhidao.results import Ingested, Validated
+from zhidao.validate.corrections import CheckStatus, check_status
 from zhidao.validate.rules import RULES
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 MISSING = "未报送"  # a month with no record at all: never shown as 0
+PENDING = "已报送·待核对"  # a month with a form received whose date no person has checked yet: never 未报送
+UNCHECKED = "待核对"  # a finding resting on a value no person has checked yet
 NOT_DUE = "—"  # a month not yet due
 _EMPTYISH = {"", "无", "暂无", "/", "无。", "—", "-"}
 
@@ -68,6 +71,8 @@ class Packet:
     instructors: list[InstructorPage]
     half_year: tuple[Table, Table] | None = None  # 半年总结, 考核参考 (a half-year packet only)
     anchor: Anchor | None = None  # the ledger's chain head the packet is issued on (footer, property)
+    draft: str = ""  # "草稿（尚有 N 项待核对）" on the cover and every sheet and page; "" when all is checked
+    open_items: int = 0  # the N
 
 
 def month_label(month: str) -> str:
@@ -80,7 +85,7 @@ def county_of(ingested: Ingested) -> str:
     return collections.Counter(names).most_common(1)[0][0] if names else ""
 
 
-def _day_cells(ctx: RunContext, validated: Validated) -> dict[tuple[str, str, str], Any]:
+def _day_cells(ctx: RunContext, validated: Validated, check: CheckStatus) -> dict[tuple[str, str, str], Any]:
     reported = {(m["instructor"], m["month"]) for m in rows_of(validated.matches) if m["status"] == "ok"}
     due = {(s["instructor"], s["month"]) for s in rows_of(validated.submissions)} \
         if validated.submissions is not None else set()
@@ -89,6 +94,8 @@ def _day_cells(ctx: RunContext, validated: Validated) -> dict[tuple[str, str, st
         key = (row["instructor"], row["month"])
         if key in reported:
             cells[(row["instructor"], row["enterprise"], row["month"])] = row["days"]
+        elif check.month_pending(row["instructor"], row["enterprise"], row["month"]):
+            cells[(row["instructor"], row["enterprise"], row["month"])] = PENDING
         elif key in due or row["month"] < ctx.as_of.isoformat()[:7]:
             cells[(row["instructor"], row["enterprise"], row["month"])] = MISSING
         else:
@@ -96,17 +103,22 @@ def _day_cells(ctx: RunContext, validated: Validated) -> dict[tuple[str, str, st
     return cells
 
 
-def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anchor: Anchor | None = None
-                 ) -> Packet:
+def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anchor: Anchor | None = None,
+                 check: CheckStatus | None = None) -> Packet:
+    """``check``: what is still unchecked (validate.corrections.check_status), decided once for
+    the run; every table and page below shows it from here."""
     months = list(ctx.quarter.months)
+    if check is None:
+        check = check_status(ingested.records, validated.findings, validated.matches, months)
     roster = [r for r in rows_of(ingested.roster) if r["name"]]
-    cells = _day_cells(ctx, validated)
+    cells = _day_cells(ctx, validated, check)
     pairs = list(dict.fromkeys((r["name"], r["enterprise"]) for r in roster if r["enterprise"]))
     counted = {m["record_id"] for m in rows_of(validated.matches) if m["counted"]}
     records = [r for r in rows_of(ingested.records) if r["record_id"] in counted]
-    findings = rows_of(validated.findings)
+    findings = [{**f, "checked": c} for f, c in zip(rows_of(validated.findings), check.findings_checked, strict=True)]
+    pending_note = f"；“{PENDING}”表示收到了该月的记录但日期尚未核对" if check.pending else ""
     days = Table(
-        f"驻企天数（每月不少于 {ctx.profile.days_min} 天；“{MISSING}”表示该月没有任何记录）",
+        f"驻企天数（每月不少于 {ctx.profile.days_min} 天；“{MISSING}”表示该月没有任何记录{pending_note}）",
         ["指导员", "派驻企业", *[month_label(m) for m in months], "合计"],
         [[n, e, *[cells.get((n, e, m), NOT_DUE) for m in months],
           sum(v for m in months if isinstance(v := cells.get((n, e, m)), int))] for n, e in pairs],
@@ -114,15 +126,17 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
     return Packet(
         county=county_of(ingested), period_label=ctx.quarter.label, made=dt.date.today().isoformat(),
         months=months, days_min=ctx.profile.days_min,
-        overview=_overview(ctx, ingested, validated, roster),
+        overview=_overview(ctx, ingested, validated, roster, check),
         days=days,
-        submissions=_submissions(validated, months),
+        submissions=_submissions(validated, months, check),
         duties=_duties(roster, records),
-        findings=Table("核查发现（按级别）", ["级别", "问题", "指导员", "企业", "月份", "日期", "说明", "来源文件"],
+        findings=Table("核查发现（按级别" + ("；“核对”栏为“待核对”的，依据的数值尚未经人核对）" if check.draft else "）"),
+                       ["级别", "问题", "指导员", "企业", "月份", "日期", "说明", "来源文件", "核对"],
                        [[SEVERITY_ZH[f["severity"]], RULES[f["rule"]].title, f["instructor"], f["enterprise"],
-                         f["month"], f["date"], f["message"], "；".join(json.loads(f["sources"] or "[]"))]
+                         f["month"], f["date"], f["message"], "；".join(json.loads(f["sources"] or "[]")),
+                         "" if f["checked"] else UNCHECKED]
                         for f in sorted(findings, key=lambda f: list(SEVERITY_ZH).index(f["severity"]))],
-                       [8, 13, 11, 22, 11, 13, 46, 36]),
+                       [8, 13, 11, 22, 11, 13, 46, 36, 9]),
         problems=Table("问题清单（工作记录中反映的问题）", ["指导员", "企业", "日期", "存在问题", "来源文件"],
                        [[r["instructor"], r["enterprise"], r["visit_date"], r["problems"], r["source"]]
                         for r in records if (r["problems"] or "").strip() not in _EMPTYISH],
@@ -141,6 +155,8 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
         instructors=[_page(n, roster, cells, months, records, findings) for n in _unique(roster)],
         half_year=_half_year(ctx, validated, roster, days, records) if ctx.quarter.kind == "H" else None,
         anchor=anchor,
+        draft=check.draft,
+        open_items=check.open_count,
     )
 
 
@@ -148,7 +164,8 @@ def _unique(roster: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list({r["name"]: r for r in reversed(roster)}.values())[::-1]
 
 
-def _overview(ctx: RunContext, ingested: Ingested, validated: Validated, roster: list[dict[str, Any]]) -> Table:
+def _overview(ctx: RunContext, ingested: Ingested, validated: Validated, roster: list[dict[str, Any]],
+              check: CheckStatus) -> Table:
     inbox = [f for f in rows_of(ingested.files) if f["role"] == "inbox"]
     sev = collections.Counter(str(s) for s in validated.findings["severity"])
     review = sum(1 for r in rows_of(ingested.records) if r["review"])
@@ -157,16 +174,21 @@ def _overview(ctx: RunContext, ingested: Ingested, validated: Validated, roster:
         ["指导员人数", len({r["name"] for r in roster})], ["派驻企业数", len({r["enterprise"] for r in roster})],
         ["收到文件数", len(inbox)], ["无法读取的文件数", sum(1 for f in inbox if f["status"] == "error")],
         ["工作记录条数", len(ingested.records)], ["待人工核对的记录条数", review],
+        ["待核对项数（尚未经人核对的数值）", check.open_count],
+        ["材料状态", check.draft or "定稿（识别结果均已核对）"],
         *[[f"核查发现（{SEVERITY_ZH[s]}）", sev.get(s, 0)] for s in SEVERITY_ZH],
+        ["其中依据的数值尚未核对的核查发现", sum(1 for c in check.findings_checked if not c)],
     ]
     title = f"{county_of(ingested)}{ctx.quarter.label}非公企业党建工作指导员工作交流会材料 · 概览"
     return Table(title, ["项目", "数值"], rows, [28, 34])
 
 
-def _submissions(validated: Validated, months: list[str]) -> Table:
+def _submissions(validated: Validated, months: list[str], check: CheckStatus) -> Table:
     rows = []
     for s in rows_of(validated.submissions) if validated.submissions is not None else []:
         status = "未交" if s["received"] is None else ("逾期" if s["late"] else "按时")
+        if s["received"] is None and check.instructor_pending(s["instructor"], s["month"]):
+            status = PENDING
         rows.append([s["instructor"], month_label(s["month"]), status, s["received"] or "", s["deadline"]])
     return Table("报送情况（上月记录应于截止日前报送）", ["指导员", "月份", "情况", "报送日期", "截止日期"], rows,
                  [10, 8, 8, 12, 12])
@@ -193,7 +215,8 @@ def _page(n: dict[str, Any], roster: list[dict[str, Any]], cells: dict[tuple[str
         days=[(e, m, cells.get((name, e, m), NOT_DUE)) for e in enterprises for m in months],
         duties=[CODE_NAMES[c] for c in codes],
         problems=sorted({r["problems"] for r in mine if (r["problems"] or "").strip() not in _EMPTYISH}),
-        findings=[f["message"] for f in findings if f["instructor"] == name],
+        findings=[f["message"] if f["checked"] else f"（{UNCHECKED}）{f['message']}" for f in findings
+                  if f["instructor"] == name],
     )
 
 

@@ -23,7 +23,7 @@ from zhidao.anchor import Anchor
 from zhidao.fonts import register_cjk_font
 
 from .inert import pdf_markup, pdf_plain
-from .packet_data import MISSING, InstructorPage, Packet
+from .packet_data import MISSING, PENDING, InstructorPage, Packet
 from .packet_data import Table as PacketTable
 
 _PALETTE = [colors.HexColor(c) for c in ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47")]
@@ -39,6 +39,9 @@ class _Styles:
         self.body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
         self.cell = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=10, wordWrap="CJK")
         self.cover = ParagraphStyle("cover", fontName=font, fontSize=13, leading=22, alignment=1)
+        self.draft = ParagraphStyle("draft", fontName=font, fontSize=20, leading=30, alignment=1,
+                                    textColor=colors.HexColor("#C00000"))
+        self.note = ParagraphStyle("note", fontName=font, fontSize=11, leading=18, alignment=1, wordWrap="CJK")
 
 
 def _para(text: Any, style: ParagraphStyle) -> Paragraph:
@@ -112,6 +115,8 @@ def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) ->
     out += _table(PacketTable("", header, rows, [40, *[10] * len(packet.months)]), st, font)
     if any(v == MISSING for _, _, v in page.days):
         out.append(_para(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.body))
+    if any(v == PENDING for _, _, v in page.days):
+        out.append(_para(f"注：“{PENDING}”表示收到了该月的工作记录，但其日期尚未经人核对，天数暂不计入。", st.body))
     out.append(_para("二、履行的职责", st.h2))
     out.append(_para("、".join(page.duties) or "本期记录中未涉及", st.body))
     out.append(_para("三、企业存在的问题", st.h2))
@@ -123,15 +128,23 @@ def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) ->
     return out
 
 
-def _footer(anchor: Anchor, font: str) -> Callable[[Canvas, Any], None]:
-    """Every page: the chain head the packet is issued on, small and grey below the frame."""
-    text = pdf_plain(anchor.footer())
+def _footer(anchor: Anchor | None, draft: str, font: str) -> Callable[[Canvas, Any], None]:
+    """Every page: the chain head the packet is issued on, small and grey below the frame; a
+    draft's mark in red above the frame and in the footer."""
+    text = pdf_plain(anchor.footer()) if anchor is not None else ""
+    mark = pdf_plain(draft)
 
     def draw(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont(font, 6.5)
-        canvas.setFillColor(colors.grey)
-        canvas.drawString(15 * mm, 8 * mm, text)
+        if text:
+            canvas.setFont(font, 6.5)
+            canvas.setFillColor(colors.grey)
+            canvas.drawString(15 * mm, 8 * mm, text)
+        if mark:
+            canvas.setFillColor(colors.HexColor("#C00000"))
+            canvas.setFont(font, 9)
+            canvas.drawRightString(A4[0] - 15 * mm, A4[1] - 10 * mm, mark)
+            canvas.drawRightString(A4[0] - 15 * mm, 11.5 * mm if text else 8 * mm, mark)
         canvas.restoreState()
 
     return draw
@@ -143,6 +156,10 @@ def write_packet_pdf(path: Path, packet: Packet) -> Path:
     story: list[Flowable] = [
         Spacer(1, 60 * mm), _para(f"{packet.county}非公企业党建工作指导员", st.title),
         _para(f"{packet.period_label}工作交流会材料", st.title), Spacer(1, 30 * mm),
+        *([_para(packet.draft, st.draft),
+           _para("材料中标“待核对”“已报送·待核对”的内容依据尚未经人核对的识别结果；"
+                 "核对后（zhidao review export / apply）重新运行即可生成定稿。", st.note), Spacer(1, 10 * mm)]
+          if packet.draft else []),
         _para(f"制作日期：{packet.made}", st.cover), PageBreak(),
     ]
     story += _table(packet.overview, st, font)
@@ -157,9 +174,9 @@ def write_packet_pdf(path: Path, packet: Packet) -> Path:
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
                             bottomMargin=15 * mm, title=title, author="zhidao",
                             keywords=packet.anchor.text() if packet.anchor else "")
-    if packet.anchor is None:
+    if packet.anchor is None and not packet.draft:
         doc.build(story)
     else:
-        footer = _footer(packet.anchor, font)
+        footer = _footer(packet.anchor, packet.draft, font)
         doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return path

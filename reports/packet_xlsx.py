@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from zhidao.anchor import PROPERTY, Anchor
 
 from .inert import inert_row
-from .packet_data import MISSING, Packet, Table
+from .packet_data import MISSING, PENDING, UNCHECKED, Packet, Table
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -24,6 +24,8 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
 _OK_FILL = PatternFill("solid", fgColor="C6EFCE")
 _BAD_FILL = PatternFill("solid", fgColor="FFC7CE")
 _MISSING_FILL = PatternFill("solid", fgColor="E7E6E6")
+_PENDING_FILL = PatternFill("solid", fgColor="FFEB9C")
+_DRAFT_FONT = Font(bold=True, size=14, color="C00000")
 _HEAD_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _BODY_ALIGN = Alignment(vertical="center", wrap_text=True)
 _CENTRE = Alignment(horizontal="center", vertical="center")
@@ -41,10 +43,15 @@ def _named_styles(wb: Workbook) -> None:
     wb.add_named_style(NamedStyle(HEAD, border=_BORDER, alignment=_HEAD_ALIGN, font=_BOLD, fill=_HEAD_FILL))
 
 
-def write_table(ws: Worksheet, table: Table) -> None:
-    """Title row, header row (repeated on every printed page), bordered body, print setup."""
-    ws.append(inert_row(ws, [table.title]))
-    ws.cell(1, 1).font = Font(bold=True, size=14)
+def write_table(ws: Worksheet, table: Table, draft: str = "") -> None:
+    """Title row, header row (repeated on every printed page), bordered body, print setup; a
+    draft's mark leads the title row and heads every printed page."""
+    ws.append(inert_row(ws, [f"【{draft}】{table.title}" if draft else table.title]))
+    ws.cell(1, 1).font = _DRAFT_FONT if draft else Font(bold=True, size=14)
+    if draft:
+        for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+            header.center.text = draft
+            header.center.color = "C00000"
     ws.append(inert_row(ws, table.header, HEAD))
     for row in table.rows:  # text from the forms and the roster: never a formula (reports.inert)
         ws.append(inert_row(ws, row, BODY))
@@ -67,8 +74,18 @@ def _colour_days(ws: Worksheet, packet: Packet) -> None:
             cell.alignment = _CENTRE
             if cell.value == MISSING:
                 cell.fill = _MISSING_FILL
+            elif cell.value == PENDING:
+                cell.fill = _PENDING_FILL
             elif isinstance(cell.value, int):
                 cell.fill = _OK_FILL if cell.value >= packet.days_min else _BAD_FILL
+
+
+def _mark_unchecked(ws: Worksheet, packet: Packet) -> None:
+    """A finding resting on an unchecked value, a month received but unchecked: filled yellow."""
+    for row in ws.iter_rows(min_row=FIRST_DATA_ROW):
+        for cell in row:
+            if cell.value in (UNCHECKED, PENDING):
+                cell.fill = _PENDING_FILL
 
 
 def _chart(ws: Worksheet, packet: Packet) -> None:
@@ -108,10 +125,12 @@ def write_packet_xlsx(path: Path, packet: Packet) -> Path:
     tables = (packet.overview, packet.days, packet.submissions, packet.duties, packet.findings, packet.problems,
               packet.sign_in, packet.sources)
     for name, table in zip(SHEETS, tables, strict=True):
-        write_table(wb.create_sheet(name), table)
+        write_table(wb.create_sheet(name), table, packet.draft)
     if packet.half_year:
         for name, table in zip(("半年总结", "考核参考"), packet.half_year, strict=True):
-            write_table(wb.create_sheet(name, index=len(wb.sheetnames) - 1), table)
+            write_table(wb.create_sheet(name, index=len(wb.sheetnames) - 1), table, packet.draft)
+    _mark_unchecked(wb["核查发现"], packet)
+    _mark_unchecked(wb["报送情况"], packet)
     _colour_days(wb["驻企天数"], packet)
     _chart(wb["驻企天数"], packet)
     sign_in = wb["签到表"]

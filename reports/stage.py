@@ -7,6 +7,7 @@ from pathlib import Path
 from zhidao.anchor import Anchor
 from zhidao.context import RunContext
 from zhidao.results import Ingested, Validated
+from zhidao.validate.corrections import check_status
 
 from .outputs import write_attendance, write_errors, write_findings, write_gx, write_manifest, write_records
 from .packet_data import build_packet
@@ -19,11 +20,13 @@ def report(ctx: RunContext, run_id: int, ingested: Ingested, validated: Validate
     """Write every deliverable into ``out`` (the run's staging folder, published as ctx.out);
     ``anchor`` is the ledger's chain head the packet is issued on."""
     out.mkdir(parents=True, exist_ok=True)
-    packet = build_packet(ctx, ingested, validated, anchor)
+    # what no person has checked yet, decided once: the packet and findings.jsonl show the same
+    check = check_status(ingested.records, validated.findings, validated.matches, ctx.quarter.months)
+    packet = build_packet(ctx, ingested, validated, anchor, check)
     return (
         write_records(out, ingested),
         write_errors(out, ingested),
-        write_findings(out, validated),
+        write_findings(out, validated, check.findings_checked),
         write_attendance(out, validated),
         write_gx(out, ctx, validated),
         write_packet_xlsx(out / "packet.xlsx", packet),
