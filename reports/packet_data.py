@@ -130,7 +130,8 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
         days=days,
         submissions=_submissions(validated, months, check),
         duties=_duties(roster, records),
-        findings=Table("核查发现（按级别" + ("；“核对”栏为“待核对”的，依据的数值尚未经人核对）" if check.draft else "）"),
+        findings=Table("核查发现（按级别" + (f"；“核对”栏为“{UNCHECKED}”的，依据的数值尚未经人核对）" if check.draft
+                                            else "）"),
                        ["级别", "问题", "指导员", "企业", "月份", "日期", "说明", "来源文件", "核对"],
                        [[SEVERITY_ZH[f["severity"]], RULES[f["rule"]].title, f["instructor"], f["enterprise"],
                          f["month"], f["date"], f["message"], "；".join(json.loads(f["sources"] or "[]")),
