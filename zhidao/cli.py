@@ -409,10 +409,6 @@ def trace(instructor: str, month: str, db: Path, county: str, enterprise: str | 
         click.echo(trace_to_text(result))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 def _add_web_commands() -> None:
     from zhidao.cli_web import serve, users
 
@@ -421,3 +417,6 @@ def _add_web_commands() -> None:
 
 
 _add_web_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
