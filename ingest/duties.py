@@ -54,7 +54,7 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
-def _find_names(t: str) -> list[tuple[int, int, str]]:
+def find_names(t: str) -> list[tuple[int, int, str]]:
     """(start, end, code) of each duty name in ``t``; white space inside a name is allowed, and one
     character wrong (OCR) when the rest of the name stands."""
     flat: list[tuple[int, str]] = [(i, c) for i, c in enumerate(t) if not c.isspace()]
@@ -81,7 +81,7 @@ def _find_names(t: str) -> list[tuple[int, int, str]]:
 def duty_code(text: str) -> str | None:
     """The code of a text that is one duty name and nothing else (a sheet's column header)."""
     t = _normal(text)
-    names = _find_names(t)
+    names = find_names(t)
     if len(names) != 1:
         return None
     start, end, code = names[0]
@@ -99,7 +99,7 @@ def parse_legend(text: str) -> dict[str, str] | None:
     t = _normal(text)
     legend: dict[str, str] = {}
     last = 0
-    for start, end, code in _find_names(t):
+    for start, end, code in find_names(t):
         m = _LEGEND_ENTRY.search(t[last:start])
         last = end
         if m:
@@ -188,7 +188,7 @@ def text_to_duties(text: str | None, legend: dict[str, str] | None = None) -> tu
     numbered = _numbers(t, legend)
     if numbered is not None:
         return numbered
-    names = _find_names(t)
+    names = find_names(t)
     if not names:
         return (), False
     segments = [t[names[i - 1][1] if i else 0 : names[i][0] if i < len(names) else len(t)]
@@ -281,5 +281,5 @@ def read_duties(text: str, marks: tuple[tuple[bool, float], ...] | None, conf: f
 def names_in(text: str) -> list[str]:
     """The duty names a text spells out (white space ignored, one character misread allowed), in
     code order."""
-    codes = {code for _, _, code in _find_names(_normal(text))}
+    codes = {code for _, _, code in find_names(_normal(text))}
     return [name for name, code in DUTY_NAMES.items() if code in codes]
