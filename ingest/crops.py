@@ -62,3 +62,44 @@ def _png(image: np.ndarray, bbox: tuple[float, float, float, float]) -> bytes | 
     buffer = io.BytesIO()
     crop.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def cell_texts(path: Path, cells: list[str]) -> dict[str, str]:
+    """The text of each Excel cell ("Sheet!B4") of a workbook as it stands in the file, for the
+    review sheet (the value read may be part of it: "单位：县总工会"); {} when the file is not a
+    readable .xlsx or is gone."""
+    import re
+
+    if not path.is_file() or sniff(path) != "xlsx":
+        return {}
+    import openpyxl
+
+    from zhidao.model import Limits
+
+    from .limits import check_office_zip
+
+    wanted: dict[str, list[tuple[str, str]]] = {}
+    for ref in cells:
+        m = re.fullmatch(r"(.+)!\$?([A-Z]{1,3})\$?(\d+)", ref)
+        if m:
+            wanted.setdefault(m.group(1).strip("'"), []).append((ref, f"{m.group(2)}{m.group(3)}"))
+    out: dict[str, str] = {}
+    try:
+        check_office_zip(path, Limits())
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # a file that cannot be opened again: the location alone is shown
+        return {}
+    try:
+        for sheet, refs in wanted.items():
+            if sheet not in wb.sheetnames:
+                continue
+            ws = wb[sheet]
+            for ref, coordinate in refs:
+                value = ws[coordinate].value
+                if value is not None:
+                    out[ref] = value.strftime("%Y-%m-%d") if hasattr(value, "strftime") else str(value)
+    except Exception:
+        return out
+    finally:
+        wb.close()
+    return out

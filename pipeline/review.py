@@ -136,6 +136,7 @@ def sheet_items(ledger: Ledger, with_pictures: bool = True, scope: Scope | None 
     latest: dict[tuple[str, str], LedgerCorrection] = {}
     for c in ledger.corrections([r.record_id for r in records]):
         latest[(c.record_id, c.field)] = c
+    texts = _cell_texts(records, values)
     out = []
     for r in records:
         flagged = [f for f in r.review if f in FIELD_LABELS]
@@ -148,17 +149,31 @@ def sheet_items(ledger: Ledger, with_pictures: bool = True, scope: Scope | None 
                 status = CONFIRMED if done.confirmed else CORRECTED
             else:
                 continue  # closed: corrected or confirmed
-            out.append(_item(r, name, values.get((r.record_id, name)), done, status, with_pictures))
+            out.append(_item(r, name, values.get((r.record_id, name)), done, status, with_pictures,
+                             texts.get(r.path, {})))
     return out
 
 
+def _cell_texts(records: list[RunRecord], values: dict[tuple[str, str], StoredValue]) -> dict[str, dict[str, str]]:
+    """path → Excel cell ("Sheet!B4") → the cell's whole text, read once per workbook."""
+    from zhidao.ingest.crops import cell_texts
+
+    cells: dict[str, set[str]] = {}
+    ids = {r.record_id: r.path for r in records}
+    for (rid, _), v in values.items():
+        if rid in ids and v.cell and "!" in v.cell:
+            cells.setdefault(ids[rid], set()).add(v.cell)
+    return {path: cell_texts(Path(path), sorted(refs)) for path, refs in cells.items()}
+
+
 def _item(record: RunRecord, name: str, value: StoredValue | None, done: LedgerCorrection | None, status: str,
-          with_picture: bool) -> SheetItem:
+          with_picture: bool, cells: dict[str, str]) -> SheetItem:
     page = (value.page if value else None) or record.page or 1
     location = value.describe(page) if value else Location(page).describe()
     raw = (value.raw or "") if value else ""
-    if value is not None and value.cell and raw:
-        location += f"（单元格原文：{raw}）"
+    text = cells.get(value.cell or "", raw) if value is not None and value.cell else ""
+    if text:
+        location += f"（单元格原文：{text}）"
     picture = None
     if with_picture and value is not None and value.bbox is not None:
         from zhidao.ingest.crops import value_picture

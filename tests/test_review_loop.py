@@ -17,6 +17,8 @@ import pytest
 
 from tests.conftest import read_jsonl
 from zhidao.fixtures.demo import DemoPaths
+from zhidao.fixtures.form_xlsx import write_forms_xlsx
+from zhidao.fixtures.quarter import plan_quarter
 from zhidao.reports.review_xlsx import HEADER
 from zhidao.store import Ledger
 
@@ -52,13 +54,15 @@ def run(demo: DemoPaths, inbox: Path, out: Path, db: Path) -> None:
 @pytest.fixture(scope="module")
 def world(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two demo forms, a form whose date is only a month (its date to review), and a form of
-    周文涛 at another instructor's enterprise (read with full confidence: nothing flagged)."""
+    周文涛 at another instructor's enterprise (read with full confidence: nothing flagged), and a
+    form typed in Excel."""
     tmp = tmp_path_factory.mktemp("loop")
     inbox = tmp / "inbox"
     inbox.mkdir()
     for path in sorted(demo.inbox.glob("*马俊*.docx"))[:2]:
         shutil.copy(path, inbox / path.name)
     write_form(inbox / "日期不清.docx", "周文涛", HOME, "2026年8月")
+    write_forms_xlsx(inbox / "表格记录.xlsx", [next(f for f in plan_quarter(2026).forms if f.family == "A")])
     write_form(inbox / "企业写错.docx", "周文涛", ELSEWHERE, "2026-08-12")
     run(demo, inbox, tmp / "out", tmp / "zhidao.db")
     return {"inbox": inbox, "out": tmp / "out", "db": tmp / "zhidao.db", "tmp": tmp}
@@ -106,6 +110,8 @@ def test_export_all_has_every_field_context_dropdowns_and_locks(world: dict[str,
     date = flagged[0]
     assert date[COL["原文"]] == "2026年8月" and "单元格原文：2026年8月" in str(date[COL["位置"]])
     assert (date[COL["指导员"]], date[COL["驻企单位"]]) == ("周文涛", HOME)
+    unit = next(r for r in rows if "表格记录" in str(r[COL["文件"]]) and r[COL["栏目代码"]] == "unit")
+    assert "!" in str(unit[COL["位置"]]) and "（单元格原文：单位：" in str(unit[COL["位置"]]), "the Excel cell's text"
     wb = openpyxl.load_workbook(sheet)
     assert wb.sheetnames[:2] == ["使用说明", "待核对"] and "确认无误" in str(wb["使用说明"]["A6"].value)
     ws = wb["待核对"]
