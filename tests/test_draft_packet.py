@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import read_jsonl
 from zhidao import frames
 from zhidao.fixtures.demo import DemoPaths
+from zhidao.pipeline.review import review_items
 from zhidao.reports.packet_data import MISSING, PENDING, UNCHECKED
 from zhidao.store import Ledger
 from zhidao.validate.corrections import (
@@ -115,8 +116,9 @@ def runs(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     db = tmp / "zhidao.db"
     _run(demo, inbox, tmp / "draft", db)
     with Ledger(db, create=False) as ledger:
-        [rid] = [r for r in ledger.record_ids() if r.startswith(_sha_prefix(tmp / "draft", "传真日期不清"))]
-        ledger.confirm(rid, "visit_date", "王会计")
+        [item] = review_items(ledger, with_pictures=False)  # what `review export` lists: the packet's N
+        assert item.record_id.startswith(_sha_prefix(tmp / "draft", "传真日期不清")) and item.field == "visit_date"
+        ledger.confirm(item.record_id, item.field, "王会计")
     _run(demo, inbox, tmp / "final", db)
     return {"draft": tmp / "draft", "final": tmp / "final"}
 
