@@ -33,7 +33,7 @@ FLAGGED, CORRECTED, CONFIRMED = "待核对", "已更正", "已确认"  # the 状
 
 HEADER = ("序号", "文件", "页", "位置", "指导员", "驻企单位", "驻企日期", "栏目", "识别结果", "原文", "置信度", "状态",
           "图像", "核对结果", "更正为", "记录编号", "栏目代码")
-WIDTHS = (6, 28, 5, 30, 9, 24, 12, 10, 30, 30, 7, 8, 46, 12, 28, 24, 12)
+WIDTHS = (5, 18, 4, 22, 8, 16, 10, 8, 20, 20, 6, 7, 40, 10, 20, 12, 9)
 INPUTS = ("核对结果", "更正为")  # the only columns a person fills in
 VERDICT_COLUMN = HEADER.index("核对结果") + 1
 CORRECTION_COLUMN = HEADER.index("更正为") + 1
@@ -131,7 +131,7 @@ def _print_setup(ws: Worksheet) -> None:
 
 def row_values(index: int, item: SheetItem) -> list[object]:
     """The cells of one sheet row, in HEADER order (the inputs empty)."""
-    return [index, item.file, item.page, item.location, item.instructor, item.enterprise, item.date,
+    return [index, Path(item.file).name, item.page, item.location, item.instructor, item.enterprise, item.date,
             FIELD_LABELS.get(item.field, item.field), item.value, item.raw, round(item.confidence, 2), item.status,
             "" if item.picture else NO_PICTURE, "", "", item.record_id, item.field]
 
@@ -183,6 +183,7 @@ def write_review_xlsx(path: Path, items: Sequence[SheetItem], info: SheetInfo) -
     ws.freeze_panes = "B2"
     _validations(ws, items)
     _print_setup(ws)
+    ws.print_area = f"A1:{get_column_letter(CORRECTION_COLUMN)}{len(items) + 1}"  # the keys are not for paper
     ws.protection.sheet = True
     ws.protection.formatColumns = False  # widths and heights may be changed
     ws.protection.formatRows = False
