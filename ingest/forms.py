@@ -59,7 +59,24 @@ def _label(matcher: LabelMatcher, cell: Cell) -> str | None:
 
 
 def _line_fields(matcher: LabelMatcher, text: str, location: Location, conf: float) -> Fields:
-    return {key: Found(value, location, conf) for key, _, value in matcher.split_inline(text)}
+    """'单位：县总工会 驻企时间：2026年7月6日' → each value with its own part of the line's box."""
+    out: Fields = {}
+    at = 0
+    for key, label, value in matcher.split_inline(text):
+        start = text.find(value, text.find(label, at) + len(label)) if value else -1
+        at = max(at, start + len(value)) if start >= 0 else at
+        out[key] = Found(value, _part_of(location, text, start, len(value)), conf)
+    return out
+
+
+def _part_of(location: Location, text: str, start: int, length: int) -> Location:
+    """The box of ``text[start:start+length]`` within a line's box, by its share of the line's
+    characters (CJK text is set in equal widths; good enough to outline a value on its page)."""
+    box = location.bbox
+    if box is None or start < 0 or not length or not text:
+        return location
+    width = (box[2] - box[0]) / len(text)
+    return replace(location, bbox=(box[0] + start * width, box[1], box[0] + (start + length) * width, box[3]))
 
 
 def _column_key(matcher: LabelMatcher, cell: Cell) -> str | None:

@@ -67,3 +67,15 @@ def test_wrapped_value_in_a_real_pdf(tmp_path: Path) -> None:
     assert item.get("content") == WHOLE
     assert item.get("enterprise") == "青川县金穗粮油有限公司"
     assert item.get("visit_date") == "2026-07-03"
+
+
+def test_each_inline_value_gets_its_own_part_of_the_line() -> None:
+    line = "单位：县总工会 驻企时间：2026年7月6日"
+    page = Page(1, (Line(line, Location(1, bbox=(0.0, 10.0, float(len(line) * 10), 22.0))),
+                    Line("工作内容：座谈。", Location(1, bbox=(0.0, 30.0, 80.0, 42.0))),
+                    Line("履行职责：建好党的组织", Location(1, bbox=(0.0, 50.0, 110.0, 62.0)))))
+    (item,) = page_to_items(page, SOURCE, "pdf/1")
+    unit, date = item.values["unit"].location, item.values["visit_date"].location
+    assert unit is not None and date is not None and unit.bbox is not None and date.bbox is not None
+    assert unit.bbox == (30.0, 10.0, 70.0, 22.0)  # 县总工会: characters 3..6 of the line
+    assert date.bbox[0] == line.index("2026") * 10 and date.bbox[2] == len(line) * 10
