@@ -1,27 +1,43 @@
 """Fit the confidence calibration of OCR-read fields (issue 13): raw confidence → P(value is right).
 
-The project's own scans are generated (fixture code; seeds other than the tests'): printed forms
-as office scans, faxes, phone photos and noisy scans, and forms hand-filled in a Kai brush font
-then scanned. Each is read end to end with the real engine (``read_path``); every field handed
-to ``field_confidence`` is recorded with its raw confidence and the cell's script, and compared
-with the fixture plan's truth. A field repeated on several records (a monthly sheet's header
-merged into each row) counts once.
+The project's own scans are generated (fixture code; plan seeds other than the tests'): printed
+forms as office scans, faxes, phone photos and noisy scans, and forms hand-filled in a Kai brush
+font then scanned; monthly sheets (many fields a page) are preferred. Each page is read end to end
+with the real engine (``read_path``); every field handed to ``field_confidence`` is kept with its
+raw confidence and the cell's script (the *reads*, cached one JSON line a page, so that a long
+run keeps its work and the comparison can change without reading again).
+
+The reads are then compared with the truth of the fixture plan by the rules of the project's
+scorer (``/work/shared/eval/score.py``): the records of a page are matched to the form's visits
+greedily by similarity, ties by order; strings compare after NFKC with white space removed;
+content, problems and remarks are right at a character error rate ≤ 0.05; dates exactly; duties
+as sets of codes; signed as a bool; the enterprise as the form writes it; a field the form does
+not have (a monthly sheet's problems, a layout without remarks, no report date) is null, as are
+empty values ("无", "/" … of optional fields). A header value merged into every row of a monthly
+sheet counts once. Records matched to no visit (and visits to no record) are listed, not fitted.
 
 Per (field kind, script) the samples are sorted by raw confidence and pooled into monotone blocks
 (isotonic regression, pool-adjacent-violators); blocks with fewer than MIN_BLOCK samples are
 merged into a neighbour; each block is given the one-sided 95% Wilson lower bound of its share of
 right values (so a block of n samples can never claim more than n / (n + 2.7): 0.99 needs at
 least 268 samples, all right), and the bounds are made monotone by lowering, never raising.
+Field kinds of one script whose error rates are alike may be pooled (MERGE).
 
 Writes ``ingest/calibration.json`` (loaded by ``ingest.confidence``), and
 ``benchmarks/calibration/reliability.png`` + ``table.md``.
 
-Usage: python benchmarks/calibrate.py [--forms 60] [--jobs 2] [--samples FILE] [--reuse]
+Usage: python benchmarks/calibrate.py [--pages 160] [--jobs 2] [--reads FILE] [--reuse] [--fit-only]
+       [--only CASE ...] [--show CASE]
+  --reuse     keep the reads already in --reads and read only the pages missing there
+  --fit-only  read nothing: fit the reads in --reads
+  --only      read (again) just these cases ("seed/form/medium"), e.g. to look at one page
+  --show      print one cached page's records beside the truth they were matched to
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import multiprocessing
@@ -40,115 +56,276 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "ingest" / "calibration.json"
 OUT = ROOT / "benchmarks" / "calibration"
+READS = ROOT / "cache" / "calibration-reads.jsonl"
 ENGINE = "rapidocr"
 Z = 1.645  # one-sided 95%
 MIN_BLOCK = 30
-PLAN_YEAR = 2023  # tests use plan_quarter(2026); the benchmarks 2026 too
-SEED = 1300
+SEEDS = range(1300, 1400)  # plan seeds (the tests and benchmarks use 2026)
+MEDIA = ("office", "hand", "fax", "photo", "noisy")
+MEDIA_CYCLE = ("office", "hand", "fax", "office", "photo", "hand", "noisy")
+SINGLE_EVERY = 4  # of the single-visit forms (one record a page) only every 4th is read
 
 Sample = dict[str, Any]
+Row = dict[str, Any]
+
+# --- the scorer's rules (/work/shared/eval/score.py) -----------------------------------------
+
+RECORD_FIELDS = ("instructor", "unit", "enterprise", "visit_date", "content", "duties", "problems", "signed",
+                 "report_date", "remarks")
+CER_FIELDS = {"content", "problems", "remarks"}
+CER_OK = 0.05
+EMPTYISH = {"", "无", "暂无", "/", "无。", "—", "-", "——", "null", "None"}
+OPTIONAL = {"problems", "remarks", "unit", "report_date"}
+DUTY_NAMES = {"建好党的组织": "D1", "配强组织班子": "D2", "建设党员队伍": "D3", "建设职工队伍": "D4",
+              "建设活动阵地": "D5", "积极探索创新": "D6"}
 
 
-def _norm(v: Any) -> Any:
+def norm_str(v: Any) -> str | None:
+    if v is None:
+        return None
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", v if isinstance(v, str) else str(v)))
+
+
+def _empty(key: str, v: Any) -> bool:
+    if v is None:
+        return True
+    s = norm_str(v)
+    return s == "" or (key in OPTIONAL and s in EMPTYISH)
+
+
+def cer(ref: Any, hyp: Any) -> float:
+    a, b = norm_str(ref) or "", norm_str(hyp) or ""
+    if not a:
+        return 0.0 if not b else 1.0
+    prev = list(range(len(b) + 1))
+    for i, rc in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, hc in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rc != hc))
+        prev = cur
+    return prev[-1] / len(a)
+
+
+def norm_duties(v: Any) -> list[str]:
+    if v is None:
+        return []
     if isinstance(v, str):
-        return re.sub(r"\s", "", unicodedata.normalize("NFKC", v)) or None
-    if isinstance(v, list):
-        return tuple(v)
-    return v
+        v = re.split(r"[,，、;；\s]+", v)
+    out = set()
+    for x in v:
+        s = norm_str(x) or ""
+        if re.fullmatch(r"[Dd][1-6]", s):
+            out.add(s.upper())
+        elif s in DUTY_NAMES:
+            out.add(DUTY_NAMES[s])
+        elif s:
+            out.add("?" + s)
+    return sorted(out)
 
 
-def _truth(form: Any, visit: Any) -> dict[str, Any]:
-    from zhidao.fixtures.form_pdf import enterprise_on_form
+def field_ok(key: str, want: Any, got: Any) -> tuple[bool, float | None]:
+    """(right, character error rate or None), as the scorer judges a field."""
+    if key == "duties":
+        return norm_duties(want) == norm_duties(got), None
+    if key == "signed":
+        return want is got or (want == got and type(want) is type(got)), None
+    we, ge = _empty(key, want), _empty(key, got)
+    if we or ge:
+        return we and ge, (None if key not in CER_FIELDS else 0.0 if we and ge else 1.0)
+    if key in CER_FIELDS:
+        c = cer(want, got)
+        return c <= CER_OK, c
+    return norm_str(want) == norm_str(got), None
 
-    return {
-        "instructor": visit.instructor, "unit": visit.unit, "enterprise": enterprise_on_form(form),
-        "visit_date": visit.date.isoformat(), "content": visit.content, "duties": tuple(visit.duties),
-        "problems": visit.problems, "signed": visit.signed,
-        "report_date": form.report_date.isoformat() if form.report_date else None, "remarks": visit.remarks,
-    }
+
+def _similarity(want: dict[str, Any], got: dict[str, Any]) -> float:
+    score = 0.0
+    for key in RECORD_FIELDS:
+        ok, c = field_ok(key, want.get(key), got.get(key))
+        score += 1.0 if ok else (max(0.0, 1 - c) * 0.8 if c is not None else 0.0)
+    return score
 
 
-def _cases(forms: int) -> list[tuple[int, str]]:
-    """(form number, medium) for the plan's first `forms` forms."""
-    media = ("office", "hand", "fax", "photo", "office", "hand", "noisy")
-    out = []
-    for i in range(forms):
-        out.append((i, media[i % len(media)]))
-        out.append((i, "hand" if media[i % len(media)] != "hand" else "office"))
+def match(truth: list[dict[str, Any]], got: list[dict[str, Any]]) -> tuple[dict[int, int], list[int]]:
+    """The scorer's matching: greedy best similarity, ties broken by order. Returns
+    {truth index: record index} and the records matched to no visit."""
+    pairs = sorted((-_similarity(t, o), abs(i - j), i, j) for i, t in enumerate(truth) for j, o in enumerate(got))
+    done_t: set[int] = set()
+    done_o: set[int] = set()
+    out: dict[int, int] = {}
+    for _, _, i, j in pairs:
+        if i in done_t or j in done_o:
+            continue
+        done_t.add(i)
+        done_o.add(j)
+        out[i] = j
+    return out, [j for j in range(len(got)) if j not in done_o]
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+@functools.cache
+def _plan(seed: int) -> Any:
+    from zhidao.fixtures.quarter import plan_quarter
+
+    return plan_quarter(seed)
+
+
+def _cases(pages: int) -> list[str]:
+    """"seed/form/medium" for `pages` pages: every monthly sheet of the plans and every
+    SINGLE_EVERY-th single-visit form, the media taken in turn (MEDIA_CYCLE)."""
+    out: list[str] = []
+    for seed in SEEDS:
+        for number, form in enumerate(_plan(seed).forms):
+            if form.family == "A" and number % SINGLE_EVERY:
+                continue
+            out.append(f"{seed}/{number}/{MEDIA_CYCLE[len(out) % len(MEDIA_CYCLE)]}")
+            if len(out) >= pages:
+                return out
     return out
 
 
-def _read_case(case: tuple[int, str]) -> list[Sample]:
-    import zhidao.ingest.forms as forms_mod
+def _page_image(case: str) -> tuple[Any, dict[str, str] | None]:
+    """The page of a case (BGR or gray), and for a hand-filled form what the hand wrote."""
     from zhidao.fixtures import scans
     from zhidao.fixtures.handwriting import KAI_FONT, hand_filled_form
-    from zhidao.fixtures.quarter import plan_quarter
     from zhidao.fonts import register_cjk_font
+
+    seed, number, medium = case.split("/")
+    form = _plan(int(seed)).forms[int(number)]
+    font = register_cjk_font()
+    rng = np.random.default_rng([int(seed), int(number), MEDIA.index(medium)])
+    if medium == "hand":
+        img, written = hand_filled_form(form, font, KAI_FONT, rng)  # ValueError: not one page
+        return img, written
+    pages = scans.render_pages([form], font)
+    if len(pages) != 1:
+        raise ValueError(f"prints on {len(pages)} pages")
+    degrade = {"office": scans.office_scan, "fax": scans.fax, "photo": scans.photo, "noisy": scans.noisy}[medium]
+    return degrade(pages[0], rng), None
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return list(v)
+    return v if v is None or isinstance(v, (str, bool, int, float, list)) else str(v)
+
+
+def write_page(case: str, folder: Path) -> Path:
+    """The page of a case as the file that is read (PNG, a photo as JPEG)."""
+    from zhidao.fixtures import scans
+
+    img, _ = _page_image(case)
+    photo = case.endswith("/photo")
+    path = folder / (case.replace("/", "-") + (".jpg" if photo else ".png"))
+    if photo:
+        scans.write_jpeg(path, img, quality=88)
+    else:
+        scans.write_png(path, img)
+    return path
+
+
+def _read_case(case: str, keep: Path | None = None) -> Row:
+    """Read one generated page end to end; every record with each field's value and, for a field
+    that went through ``field_confidence``, its raw confidence and script."""
+    import zhidao.ingest.forms as forms_mod
     from zhidao.ingest import read_path
     from zhidao.model import ReadOptions
 
-    number, medium = case
-    form = plan_quarter(PLAN_YEAR).forms[number]
-    font = register_cjk_font()
-    rng = np.random.default_rng(SEED + 7 * number + len(medium))
-    if medium == "hand":
-        try:
-            img, _ = hand_filled_form(form, font, KAI_FONT, rng)
-        except ValueError:  # a form that prints on two pages
-            return []
-    else:
-        pages = scans.render_pages([form], font)
-        if len(pages) != 1:
-            return []
-        img = {"office": scans.office_scan, "fax": scans.fax, "photo": scans.photo,
-               "noisy": scans.noisy}[medium](pages[0], rng)
-    seen: list[tuple[str, float, str, str | None]] = []
-    records: list[tuple[int, dict[str, Any]]] = []
+    medium = case.rsplit("/", 1)[1]
+    try:
+        written = _page_image(case)[1]
+    except ValueError as exc:  # a form that prints on two pages
+        return {"case": case, "medium": medium, "failed": str(exc)}
+    seen: list[tuple[str, float, str | None]] = []
+    calls: dict[int, dict[str, tuple[float, str | None]]] = {}
     original_conf, original_item = forms_mod.field_confidence, forms_mod.fields_to_item
 
     def spy_conf(key: str, raw: float, extractor: str, script: str | None) -> float:
-        seen.append((key, raw, extractor, script))
+        seen.append((key, raw, script))
         return float(original_conf(key, raw, extractor, script))
 
     def spy_item(*args: Any, **kwargs: Any) -> Any:
         seen.clear()
         item = original_item(*args, **kwargs)
-        calls = {key: (raw, script) for key, raw, _, script in seen}
-        records.append((item.index, {key: (item.values[key], *calls[key]) for key in calls}))
+        calls[item.index] = {key: (raw, script) for key, raw, script in seen}
         return item
 
     forms_mod.field_confidence, forms_mod.fields_to_item = spy_conf, spy_item
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / ("scan.jpg" if medium == "photo" else "scan.png")
-            if medium == "photo":
-                scans.write_jpeg(path, img, quality=88)
-            else:
-                scans.write_png(path, img)
+            path = write_page(case, keep or Path(tmp))
             started = time.process_time()
             outcome = read_path(path, path.name, ReadOptions(ocr_engine=ENGINE))
             seconds = time.process_time() - started
     finally:
         forms_mod.field_confidence, forms_mod.fields_to_item = original_conf, original_item
-    del outcome
-    if len(records) != len(form.visits):
-        return [{"case": f"{number}/{medium}", "failed": True, "records": len(records),
-                 "visits": len(form.visits), "seconds": seconds}]
+    records = []
+    for item in outcome.items:
+        fields = {}
+        for key, value in item.values.items():
+            raw, script = calls.get(item.index, {}).get(key, (None, None))
+            fields[key] = {"value": _jsonable(value.value), "raw": None if raw is None else round(raw, 6),
+                           "script": script, "conf": round(value.confidence, 6),
+                           "where": value.location.describe() if value.location else None}
+        records.append({"index": item.index, "page": item.page, "review": list(item.review), "fields": fields})
+    return {"case": case, "medium": medium, "records": records, "errors": [e.code for e in outcome.errors],
+            "seconds": round(seconds, 2), "written": written}
+
+
+# --- the truth -------------------------------------------------------------------------------
+
+def truth_records(case: str) -> list[dict[str, Any]]:
+    """The records the form of a case holds, as the scorer's truth writes them: the enterprise as
+    on the form, and null for a field the form does not have."""
+    from zhidao.fixtures.form_pdf import enterprise_on_form
+    from zhidao.fixtures.forms import MONTHLY_LAYOUTS_WITH_REMARKS
+
+    seed, number, _ = case.split("/")
+    form = _plan(int(seed)).forms[int(number)]
+    single = form.family == "A"
+    has_remarks = single or form.layout in MONTHLY_LAYOUTS_WITH_REMARKS
+    report = form.report_date.isoformat() if form.report_date else None
+    return [{"instructor": v.instructor, "unit": v.unit, "enterprise": enterprise_on_form(form),
+             "visit_date": v.date.isoformat(), "content": v.content, "duties": list(v.duties),
+             "problems": v.problems if single else None, "signed": v.signed, "report_date": report,
+             "remarks": v.remarks if has_remarks else None}
+            for v in form.visits]
+
+
+def compare(row: Row) -> tuple[list[Sample], list[dict[str, Any]]]:
+    """A page's calibrated fields judged right or wrong against the truth, and its problems
+    (records matched to no visit, visits with no record, fields the form has that were not read)."""
+    case, medium = row["case"], row["medium"]
+    truth = truth_records(case)
+    records = row["records"]
+    got = [{k: f["value"] for k, f in r["fields"].items()} for r in records]
+    pairs, extra = match(truth, got)
+    problems: list[dict[str, Any]] = [{"case": case, "problem": "record matched to no visit",
+                                       "got": {k: v for k, v in got[j].items() if v not in (None, [])}}
+                                      for j in extra]
+    problems += [{"case": case, "problem": "visit with no record", "want": truth[i]}
+                 for i in range(len(truth)) if i not in pairs]
     out: list[Sample] = []
     done: set[tuple[str, str]] = set()
-    for (_, fields), visit in zip(sorted(records, key=lambda r: r[0]), form.visits, strict=True):
-        truth = _truth(form, visit)
-        for key, (value, raw, script) in fields.items():
-            where = value.location.describe() if value.location else ""
-            if (key, where) in done and key not in ("visit_date", "content", "duties", "signed", "remarks"):
-                continue  # the same header cell merged into another row
-            done.add((key, where))
-            out.append({"case": f"{number}/{medium}", "medium": medium, "key": key, "raw": round(raw, 6),
-                        "script": script, "right": _norm(value.value) == _norm(truth[key]),
-                        "got": str(value.value)[:40], "want": str(truth[key])[:40]})
-    if out:
-        out[0]["seconds"] = seconds
-    return out
+    for i, j in sorted(pairs.items()):
+        for key, f in records[j]["fields"].items():
+            if key not in RECORD_FIELDS:
+                continue
+            want = truth[i][key]
+            ok, _ = field_ok(key, want, f["value"])
+            if f["raw"] is None:  # not on the page as the reader saw it: no confidence was given
+                if not ok:
+                    problems.append({"case": case, "problem": "field not read", "key": key, "want": want,
+                                     "got": f["value"], "conf": f["conf"], "review": key in records[j]["review"]})
+                continue
+            if f["where"] is not None:
+                if (key, f["where"]) in done:
+                    continue  # the same header value merged into another row
+                done.add((key, f["where"]))
+            out.append({"case": case, "medium": medium, "key": key, "raw": f["raw"], "script": f["script"],
+                        "right": ok, "got": str(f["value"])[:40], "want": str(want)[:40], "record": j})
+    return out, problems
 
 
 # --- fitting -------------------------------------------------------------------------------
@@ -198,13 +375,25 @@ def fit(samples: list[tuple[float, bool]], min_block: int = MIN_BLOCK, z: float 
     return out
 
 
-def _groups(samples: list[Sample]) -> dict[tuple[str, str], list[tuple[float, bool]]]:
+# Field kinds of one script fitted as one block list (their error rates are alike on the reads).
+MERGE: dict[str, tuple[tuple[str, ...], ...]] = {}
+
+
+def block_name(script: str, kind: str) -> str:
+    for group in MERGE.get(script, ()):
+        if kind in group:
+            return "+".join(group)
+    return kind
+
+
+def _groups(samples: list[Sample], merged: bool = True) -> dict[tuple[str, str], list[tuple[float, bool]]]:
     from zhidao.ingest.confidence import field_kind
 
     groups: dict[tuple[str, str], list[tuple[float, bool]]] = defaultdict(list)
     for s in samples:
         script = s["script"] or "none"
-        groups[(script, field_kind(s["key"]))].append((s["raw"], s["right"]))
+        kind = field_kind(s["key"])
+        groups[(script, block_name(script, kind) if merged else kind)].append((s["raw"], s["right"]))
         groups[(script, "*")].append((s["raw"], s["right"]))
     return groups
 
@@ -212,16 +401,27 @@ def _groups(samples: list[Sample]) -> dict[tuple[str, str], list[tuple[float, bo
 def build_table(samples: list[Sample]) -> dict[str, Any]:
     maps: dict[str, dict[str, list[list[float]]]] = defaultdict(dict)
     counts: dict[str, dict[str, list[int]]] = defaultdict(dict)
-    for (script, kind), group in sorted(_groups(samples).items()):
+    for (script, name), group in sorted(_groups(samples).items()):
         blocks = fit(group)
-        maps[script][kind] = [[b["from"], b["p"], b["n"]] for b in blocks]
-        counts[script][kind] = [len(group), sum(r for _, r in group)]
+        for kind in name.split("+"):
+            maps[script][kind] = [[b["from"], b["p"], b["n"]] for b in blocks]
+            counts[script][kind] = [len(group), sum(r for _, r in group)]
     return {
         "about": "per engine, script, field kind: [lowest raw, P(right) lower bound, samples]; "
-                 "made by benchmarks/calibrate.py",
+                 "made by benchmarks/calibrate.py (kinds joined by + in 'merged' share one fit)",
         "engine": ENGINE, "z": Z, "min_block": MIN_BLOCK,
+        "merged": {script: ["+".join(g) for g in groups] for script, groups in MERGE.items()},
         "maps": {ENGINE: dict(maps)}, "samples": {ENGINE: dict(counts)},
     }
+
+
+def calibrated(sample: Sample, table: dict[str, Any]) -> float:
+    """The confidence the shipped table gives a sample (as ``ingest.confidence`` looks it up)."""
+    from zhidao.ingest.confidence import field_kind
+
+    by_script = table["maps"][ENGINE].get(sample["script"] or "none", {})
+    blocks = by_script.get(field_kind(sample["key"])) or by_script.get("*")
+    return _lookup(blocks, sample["raw"]) if blocks else 0.0
 
 
 # --- report --------------------------------------------------------------------------------
@@ -236,34 +436,36 @@ def _bins(group: list[tuple[float, bool]], n_bins: int = 8) -> list[tuple[float,
 
 def _lookup(blocks: list[list[float]], raw: float) -> float:
     p = blocks[0][1]
-    for start, value in blocks:
+    for start, value, *_ in blocks:
         if raw >= start:
             p = value
+        else:
+            break
     return p
 
 
-COLOURS = {"name": (31, 119, 180), "date": (255, 127, 14), "text": (44, 160, 44), "duties": (214, 39, 40),
-           "signed": (148, 103, 189)}
+PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75))
 
 
 def reliability_png(samples: list[Sample], table: dict[str, Any], path: Path) -> None:
-    """One panel per script: observed share right (dots, size ~ n) against mean raw confidence
-    of equal-count bins, the calibrated map (steps), the diagonal, and the 0.99 review line."""
+    """One panel per script: observed share right (circles, size ~ n) of equal-count bins of each
+    fitted block list against their mean raw confidence, the calibrated map (steps), the
+    diagonal, and the 0.99 review line; the x axis runs from the lowest raw confidence seen."""
     from PIL import Image, ImageDraw, ImageFont
 
     from zhidao.fonts import register_cjk_font
 
-    groups = _groups(samples)
+    groups = {k: v for k, v in _groups(samples).items() if k[1] != "*"}
     scripts = [s for s in ("print", "hand", "none") if any(k[0] == s for k in groups)]
-    pw, ph, m = 520, 520, 60
-    img = Image.new("RGB", (pw * len(scripts), ph + 40), "white")
+    pw, ph, m = 560, 560, 60
+    img = Image.new("RGB", (pw * max(1, len(scripts)), ph + 60), "white")
     draw = ImageDraw.Draw(img)
     font: Any
     try:
         font = ImageFont.truetype(register_cjk_font(), 14)
     except OSError:
         font = ImageFont.load_default()
-    lo = 0.0
+    lo = math.floor(min((s["raw"] for s in samples), default=0.0) * 10) / 10
     for col, script in enumerate(scripts):
         ox = col * pw
 
@@ -274,93 +476,184 @@ def reliability_png(samples: list[Sample], table: dict[str, Any], path: Path) ->
         draw.line([xy(lo, lo), xy(1, 1)], fill=(180, 180, 180))
         draw.line([xy(lo, 0.99), xy(1, 0.99)], fill=(200, 0, 0))
         for t in (0.0, 0.25, 0.5, 0.75, 1.0):
-            draw.text(xy(t, 0), f"{t:.2f}", fill="black", font=font, anchor="mt")
             draw.text((ox + m - 6, xy(lo, t)[1]), f"{t:.2f}", fill="black", font=font, anchor="rm")
+        for k in range(5):
+            t = lo + (1 - lo) * k / 4
+            draw.text(xy(t, 0), f"{t:.3f}", fill="black", font=font, anchor="mt")
         draw.text((ox + pw / 2, 20), f"script: {script}  (x raw confidence, y share right / calibrated)",
                   fill="black", font=font, anchor="mm")
         legend_y = ph - m - 10
-        for kind, colour in COLOURS.items():
-            group = groups.get((script, kind))
-            if not group:
-                continue
+        names = sorted(name for s, name in groups if s == script)
+        for n_colour, name in enumerate(names):
+            colour = PALETTE[n_colour % len(PALETTE)]
+            group = groups[(script, name)]
             for raw, share, n in _bins(group):
                 x, y = xy(raw, share)
                 r = 2 + min(8, math.sqrt(n) / 2)
                 draw.ellipse([x - r, y - r, x + r, y + r], outline=colour, width=2)
-            blocks = table["maps"][ENGINE][script][kind]
+            blocks = table["maps"][ENGINE][script][name.split("+")[0]]
             points = []
             for i, (start, p, *_) in enumerate(blocks):
                 end = blocks[i + 1][0] if i + 1 < len(blocks) else 1.0
                 points += [xy(max(start, lo), p), xy(end, p)]
             draw.line(points, fill=colour, width=2)
-            draw.text((ox + m + 10, legend_y), f"{kind} n={len(group)} right={sum(r for _, r in group)}",
+            draw.text((ox + m + 10, legend_y), f"{name} n={len(group)} right={sum(r for _, r in group)}",
                       fill=colour, font=font)
             legend_y -= 18
-    draw.text((10, ph + 10), "red line: 0.99 (below it a value is named in review); grey: diagonal",
+    draw.text((10, ph + 10), "red line: 0.99 (below it a value is named in review); grey: diagonal; "
+              "circles: equal-count bins (observed share right), steps: calibrated lower bound",
               fill="black", font=font)
     img.save(path)
 
 
-def table_md(samples: list[Sample], table: dict[str, Any]) -> str:
-    groups = _groups(samples)
+def table_md(samples: list[Sample], table: dict[str, Any], rows: list[Row], problems: list[dict[str, Any]]) -> str:
     lines = ["# Confidence calibration (rapidocr)", "",
-             "Made by `benchmarks/calibrate.py` on the project's own generated scans; "
-             "`p` is the one-sided 95% Wilson lower bound of the share right in a monotone block "
-             "of raw confidences starting at `from`.", ""]
-    media: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+             "Made by `benchmarks/calibrate.py` on the project's own generated scans, compared with the "
+             "fixture plan by the scorer's rules; `p` is the one-sided 95% Wilson lower bound of the share "
+             "right in a monotone block of raw confidences starting at `from`. A field is *sure* when its "
+             "calibrated confidence is ≥ 0.99 (it is then not named in `review`).", ""]
+    pages: dict[str, int] = defaultdict(int)
+    for r in rows:
+        pages[r["medium"]] += 1
+    media: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for s in samples:
-        media[s["medium"]][0] += 1
-        media[s["medium"]][1] += int(s["right"])
-    lines += ["| medium | fields | right |", "| --- | --- | --- |"]
-    lines += [f"| {k} | {n} | {r} ({r / n:.1%}) |" for k, (n, r) in sorted(media.items())]
-    lines += ["", "| script | kind | fields | right | blocks (from → n, right, p) | fields ≥ 0.99 | wrong ≥ 0.99 |",
+        sure = calibrated(s, table) >= 0.99
+        for k in (s["medium"], "all"):
+            media[k][0] += 1
+            media[k][1] += int(s["right"])
+            media[k][2] += int(sure)
+            media[k][3] += int(sure and not s["right"])
+    pages["all"] = len(rows)
+    lines += ["| medium | pages | fields | right | sure (≥ 0.99) | wrong and sure |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {k} | {pages[k]} | {n} | {r} ({r / n:.1%}) | {su} ({su / n:.1%}) | {w} |"
+              for k, (n, r, su, w) in sorted(media.items(), key=lambda kv: (kv[0] == "all", kv[0]))]
+    lines += ["", "Error rate per script and field kind (before any merging):", "",
+              "| script | kind | fields | wrong | share wrong |", "| --- | --- | --- | --- | --- |"]
+    for (script, kind), group in sorted(_groups(samples, merged=False).items()):
+        wrong = len(group) - sum(r for _, r in group)
+        lines.append(f"| {script} | {kind} | {len(group)} | {wrong} | {wrong / len(group):.1%} |")
+    lines += ["", "Fitted blocks (the table shipped in `ingest/calibration.json`):", "",
+              "| script | kind | fields | right | blocks (from → n, right, p) | sure | wrong and sure |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
-    for (script, kind), group in sorted(groups.items()):
+    for (script, name), group in sorted(_groups(samples).items()):
         blocks = fit(group)
         blocks_text = "; ".join(f"{b['from']:.4f} → {b['n']}, {b['right']}, {b['p']:.4f}" for b in blocks)
         mapped = [(_lookup([[b["from"], b["p"]] for b in blocks], raw), ok) for raw, ok in group]
         passed = [ok for p, ok in mapped if p >= 0.99]
-        lines.append(f"| {script} | {kind} | {len(group)} | {sum(r for _, r in group)} | {blocks_text} | "
+        lines.append(f"| {script} | {name} | {len(group)} | {sum(r for _, r in group)} | {blocks_text} | "
                      f"{len(passed)} | {len(passed) - sum(passed)} |")
-    wrong = [s for s in samples if not s["right"]]
-    lines += ["", f"## Wrong reads ({len(wrong)}), first 40", "", "| case | key | script | raw | got | want |",
-              "| --- | --- | --- | --- | --- | --- |"]
-    lines += [f"| {s['case']} | {s['key']} | {s['script']} | {s['raw']:.4f} | {s['got']} | {s['want']} |"
-              for s in sorted(wrong, key=lambda s: -s["raw"])[:40]]
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in problems:
+        by_kind[p["problem"]].append(p)
+    lines += ["", "## Pipeline problems on these pages (not fitted)", "",
+              "Reproduce a page: `python benchmarks/calibrate.py --show CASE --keep DIR` writes it to DIR "
+              "and prints its records beside the truth.", ""]
+    for what, found in sorted(by_kind.items()):
+        lines += [f"### {what} ({len(found)})", ""]
+        for p in found[:25]:
+            detail = {k: v for k, v in p.items() if k not in ("case", "problem")}
+            lines.append(f"- `{p['case']}`: {json.dumps(detail, ensure_ascii=False, default=str)[:300]}")
+        lines.append("")
+    misread = [s for s in samples if not s["right"]]
+    lines += [f"## Wrong reads ({len(misread)}), first 60 by raw confidence", "",
+              "| case | key | script | raw | calibrated | got | want |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [f"| {s['case']} | {s['key']} | {s['script']} | {s['raw']:.4f} | {calibrated(s, table):.4f} | "
+              f"{s['got']} | {s['want']} |" for s in sorted(misread, key=lambda s: -s["raw"])[:60]]
     return "\n".join(lines) + "\n"
+
+
+def load_reads(path: Path) -> dict[str, Row]:
+    """The cached reads, the last line of a case winning (a line cut off by a stopped run is skipped)."""
+    rows: dict[str, Row] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            rows[row["case"]] = row
+    return rows
+
+
+def read_pages(cases: list[str], path: Path, jobs: int) -> None:
+    """Read the cases in `jobs` processes, each page's line appended to `path` as it is done."""
+    if not cases:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool, path.open("a", encoding="utf-8") as out:
+        for done, row in enumerate(pool.imap_unordered(_read_case, cases), start=1):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.flush()
+            print(f"{done}/{len(cases)} pages, {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def show(row: Row) -> None:
+    truth = truth_records(row["case"])
+    got = [{k: f["value"] for k, f in r["fields"].items()} for r in row["records"]]
+    pairs, extra = match(truth, got)
+    print(row["case"], f"{len(got)} records for {len(truth)} visits; errors {row.get('errors')}")
+    for i, t in enumerate(truth):
+        j = pairs.get(i)
+        print(f"-- visit {i} → record {j}")
+        for key in RECORD_FIELDS:
+            f = row["records"][j]["fields"][key] if j is not None else None
+            value = f["value"] if f else "<no record>"
+            ok = field_ok(key, t[key], value)[0] if f else False
+            raw = f"{f['raw']:.4f} {f['script']}" if f and f["raw"] is not None else "-"
+            print(f"  {'  ' if ok else 'XX'} {key:11s} {raw:14s} got {value!r:45.45s} want {t[key]!r:.45s}")
+    for j in extra:
+        print(f"-- record {j} matched to no visit: {got[j]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--forms", type=int, default=60)
+    parser.add_argument("--pages", type=int, default=160)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--samples", type=Path, default=Path(tempfile.gettempdir()) / "zhidao-calibration.jsonl")
-    parser.add_argument("--reuse", action="store_true", help="fit the samples already in --samples")
+    parser.add_argument("--reads", type=Path, default=READS)
+    parser.add_argument("--reuse", action="store_true", help="read only the pages not yet in --reads")
+    parser.add_argument("--fit-only", action="store_true", help="read nothing, fit the reads in --reads")
+    parser.add_argument("--only", nargs="*", help="read just these cases (seed/form/medium) again")
+    parser.add_argument("--show", help="print one cached case beside its truth")
+    parser.add_argument("--keep", type=Path, help="write the page of --show (or of each --only case) here")
     args = parser.parse_args()
-    if args.reuse:
-        rows = [json.loads(line) for line in args.samples.read_text(encoding="utf-8").splitlines()]
-    else:
-        cases = _cases(args.forms)
-        started = time.perf_counter()
-        rows = []
-        with multiprocessing.get_context("spawn").Pool(args.jobs) as pool, \
-                args.samples.open("w", encoding="utf-8") as out:
-            for done, result in enumerate(pool.imap_unordered(_read_case, cases), start=1):
-                for row in result:
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
-                rows += result
-                print(f"\r{done}/{len(cases)} pages, {time.perf_counter() - started:.0f} s", end="", file=sys.stderr)
-        print(file=sys.stderr)
+    if args.show:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            print(write_page(args.show, args.keep))
+        show(load_reads(args.reads)[args.show])
+        return
+    if args.only:
+        for case in args.only:
+            row = _read_case(case, args.keep)
+            with args.reads.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            if not row.get("failed"):
+                show(row)
+        return
+    if not args.fit_only:
+        if not args.reuse:
+            args.reads.unlink(missing_ok=True)
+        cached = load_reads(args.reads)
+        read_pages([c for c in _cases(args.pages) if c not in cached], args.reads, args.jobs)
+    rows = list(load_reads(args.reads).values())
     failed = [r for r in rows if r.get("failed")]
-    samples = [r for r in rows if not r.get("failed")]
-    seconds = [r["seconds"] for r in samples if "seconds" in r]
-    print(f"{len(samples)} fields from {len(seconds)} pages ({len(failed)} pages not matched to their plan), "
+    rows = [r for r in rows if not r.get("failed")]
+    samples: list[Sample] = []
+    problems: list[dict[str, Any]] = []
+    for row in rows:
+        s, p = compare(row)
+        samples += s
+        problems += p
+    seconds = [r["seconds"] for r in rows]
+    print(f"{len(samples)} fields from {len(rows)} pages ({len(failed)} not made), "
           f"median {statistics.median(seconds) if seconds else 0:.2f} s CPU a page")
     table = build_table(samples)
     TABLE.write_text(json.dumps(table, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     OUT.mkdir(exist_ok=True)
     reliability_png(samples, table, OUT / "reliability.png")
-    (OUT / "table.md").write_text(table_md(samples, table), encoding="utf-8")
+    (OUT / "table.md").write_text(table_md(samples, table, rows, problems), encoding="utf-8")
     print((OUT / "table.md").read_text(encoding="utf-8").split("## Wrong")[0])
 
 
