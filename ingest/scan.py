@@ -214,9 +214,52 @@ def _under(fragment: TextLine, above: list[TextLine]) -> int:
     return best[1] if best[0] > 0 else -1
 
 
+_WRAPPING_KEYS = ("content", "problems", "remarks")  # free text that runs on over lines
+
+
+def _continues(above: list[TextLine], row: list[TextLine], right_edge: float, text_height: float) -> bool:
+    """A row that carries on the 'label：value' line above it: the line above ends in a free-text
+    field (工作内容, 存在问题, 备注) and runs to the right margin, this row has no label, stands
+    right under it (less than a line's height of gap) and starts at its left margin."""
+    if not above:
+        return False
+    text_above = "".join(t.text for t in sorted(above, key=lambda t: t.bbox[0]))
+    fields = RECORD_MATCHER.split_inline(text_above)
+    if not fields or fields[-1][0] not in _WRAPPING_KEYS:
+        return False
+    text = "".join(t.text for t in row)
+    if RECORD_MATCHER.split_inline(text) or RECORD_MATCHER.match(text.strip()) is not None:
+        return False
+    gap = min(t.bbox[1] for t in row) - max(t.bbox[3] for t in above)
+    left_above, left = min(t.bbox[0] for t in above), min(t.bbox[0] for t in row)
+    full = max(t.bbox[2] for t in above) >= right_edge - 3 * text_height
+    return gap < text_height and abs(left - left_above) < 2 * text_height and full
+
+
+def _run_on(rows: list[list[TextLine]], text_height: float) -> list[list[TextLine]]:
+    """Rows that carry on a wrapped free-text value (see `_continues`) joined to the row above,
+    their text appended to its last line, so that the value keeps all its lines."""
+    right_edge = max((t.bbox[2] for row in rows for t in row), default=0.0)
+    out: list[list[TextLine]] = []
+    for row in rows:
+        if out and _continues(out[-1], row, right_edge, text_height):
+            above = sorted(out[-1], key=lambda t: t.bbox[0])
+            last = above[-1]
+            pieces = sorted(row, key=lambda t: t.bbox[0])
+            text = last.text + "".join(t.text.strip() for t in pieces)
+            box = (last.bbox[0], last.bbox[1], max(last.bbox[2], *(t.bbox[2] for t in pieces)),
+                   max(t.bbox[3] for t in pieces))
+            confidence = min(last.confidence, *(t.confidence for t in pieces))
+            out[-1] = [*above[:-1], TextLine(text, box, confidence)]
+        else:
+            out.append(row)
+    return out
+
+
 def _free_lines(lines: list[TextLine], number: int, text_height: float) -> list[tuple[float, Line]]:
-    """Text outside the tables, one Line per visual line, wrapped fragments put back."""
-    rows = _unwrap(_visual_rows(lines, text_height), text_height)
+    """Text outside the tables, one Line per visual line, wrapped fragments put back and a
+    free-text value that wraps kept whole (`_run_on`)."""
+    rows = _run_on(_unwrap(_visual_rows(lines, text_height), text_height), text_height)
     out: list[tuple[float, Line]] = []
     for row in rows:
         row.sort(key=lambda t: t.bbox[0])
