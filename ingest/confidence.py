@@ -67,11 +67,14 @@ def _lookup(blocks: list[list[float]], raw: float) -> float:
     return p
 
 
+DOUBT_BELOW = 0.65  # readers state their own doubts below this (0.3 lost value … 0.6 unread ink): kept
+
+
 def field_confidence(key: str, raw: float, extractor: str, script: str | None) -> float:
     """The calibrated confidence of field ``key`` read with ``raw`` confidence by ``extractor``."""
     engine = _engine(extractor)
-    if engine is None:
-        return raw
+    if engine is None or raw < DOUBT_BELOW:
+        return raw  # a digital read, or a doubt the reader stated itself (a lost value, a shifted row …)
     if script is None and extractor.startswith("pdf-text"):
         return raw  # a page of a mixed PDF read from its text layer
     by_script = _table().get(engine, {}).get(script or "none", {})

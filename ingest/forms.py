@@ -18,10 +18,12 @@ from zhidao.text import clean_name, collapse_ws, fold, parse_month
 
 from .confidence import REVIEW_BELOW, field_confidence
 from .duties import column_text, duty_code, ink_marks, is_legend, names_in, read_duties
+from .label_fuzzy import is_label_boundary
 from .labels import RECORD_MATCHER, LabelMatcher
 from .layout import Cell, Line, Page, Table
 
 LOST_VALUE_CONFIDENCE = 0.3
+SHIFTED_ROW = 0.4  # a scanned row whose cells do not line up with its header's
 _LABEL_MAX_LEN = 14
 _COLON_VALUE = re.compile(r"[:：]\s*\S")
 _PERSON_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}|[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff]{1,6}")  # 李明, 阿依·买买提
@@ -124,8 +126,8 @@ def _right_of(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int,
     for rr in range(r, min(r + label.rowspan, len(rows))):
         start = c + 1 if rr == r else len(rows[rr]) - (len(rows[r]) - c - 1)
         for cell in rows[rr][max(start, 0):]:
-            if _label(matcher, cell) is not None:
-                break
+            if _label(matcher, cell) is not None or (cell.ink is not None and is_label_boundary(cell.text)):
+                break  # a label, or on a scan a label OCR garbled: the next field's, never this value
             cells.append(cell)
     if not cells:
         return None
@@ -139,8 +141,10 @@ def _right_of(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int,
 
 
 def _below(matcher: LabelMatcher, rows: tuple[tuple[Cell, ...], ...], r: int, c: int) -> Found | None:
-    if r + 1 < len(rows) and len(rows[r + 1]) == len(rows[r]) and _label(matcher, rows[r + 1][c]) is None:
-        return Found.of(rows[r + 1][c])
+    below = rows[r + 1][c] if r + 1 < len(rows) and len(rows[r + 1]) == len(rows[r]) else None
+    if below is not None and _label(matcher, below) is None \
+            and not (below.ink is not None and is_label_boundary(below.text)):
+        return Found.of(below)
     return None
 
 
@@ -161,9 +165,13 @@ def _row_records(matcher: LabelMatcher, columns: list[str | None], rows: tuple[t
                 trailing.setdefault(k, v)
             continue
         fields: Fields = {}
+        # a scanned row with more or fewer cells than its header lost or gained a column border:
+        # its values may stand in a neighbour's column, so none of them is sure
+        shifted = len(row) != len(columns) and any(cell.ink is not None for cell in row)
         for key, cell in zip(columns, row, strict=False):
             if key is not None:
-                fields[key] = Found.of(cell)
+                found = Found.of(cell)
+                fields[key] = replace(found, confidence=min(found.confidence, SHIFTED_ROW)) if shifted else found
         if any(f.text.strip() for k, f in fields.items() if k != "seq"):
             records.append(fields)
     return _duty_columns(records), trailing
