@@ -23,6 +23,7 @@ from .labels import RECORD_MATCHER, LabelMatcher
 from .layout import Cell, Line, Page, Table
 
 LOST_VALUE_CONFIDENCE = 0.3
+_MAY_BE_ABSENT = ("remarks",)  # fields many layouts have no place for
 SHIFTED_ROW = 0.4  # a scanned row whose cells do not line up with its header's
 _LABEL_MAX_LEN = 14
 _COLON_VALUE = re.compile(r"[:：]\s*\S")
@@ -57,7 +58,17 @@ def _label(matcher: LabelMatcher, cell: Cell) -> str | None:
     text = cell.text.strip()
     if not text or len(text) > _LABEL_MAX_LEN or _COLON_VALUE.search(text):
         return None
-    return matcher.match(text)
+    return matcher.match(text) or (matcher.match(despeckled(text)) if cell.ink is not None else None)
+
+
+_SPECKS = ".·,，'`‘’、_-~"
+_INNER_SPECK = re.compile(rf"(?<=[\u4e00-\u9fff])[{re.escape(_SPECKS)}](?=[\u4e00-\u9fff])")
+
+
+def despeckled(text: str) -> str:
+    """A scanned text with a dust speck OCR read as punctuation taken off its ends, or from
+    between two characters ('.驻企日期', '企业负责人.签字', '县委组织部·')."""
+    return _INNER_SPECK.sub("", text.strip().strip(_SPECKS))
 
 
 def _line_fields(matcher: LabelMatcher, text: str, location: Location, conf: float) -> Fields:
@@ -320,8 +331,10 @@ def _value(key: str, found: Found | None, year: int | None, legend: str | None =
     conf = found.confidence
     scalar: Scalar
     sure = True
+    # a speck read as punctuation at a name's ends is not part of it ('县委组织部·'); 阿依·买买提 keeps its ·
+    raw_name = raw.strip().strip(_SPECKS) if key in ("instructor", "unit", "enterprise") else raw
     if key == "instructor":
-        scalar = clean_name(raw)
+        scalar = clean_name(raw_name)
         sure = scalar is None or bool(_PERSON_NAME.fullmatch(scalar))
     elif key in ("visit_date", "report_date"):
         scalar, sure = visit_date_value(raw, year, month if key == "visit_date" else None)
@@ -332,7 +345,7 @@ def _value(key: str, found: Found | None, year: int | None, legend: str | None =
     elif key in ("content", "problems", "remarks"):
         scalar = collapse_ws(raw)
     else:
-        scalar = collapse_ws(fold(raw)) if key in ("unit", "enterprise") else collapse_ws(raw)
+        scalar = collapse_ws(fold(raw_name)) if key in ("unit", "enterprise") else collapse_ws(raw)
         if isinstance(scalar, str):
             scalar = scalar.replace(" ", "")
     return Value(scalar, raw, conf if sure else min(conf, 0.5), found.location), sure
@@ -361,7 +374,10 @@ def fields_to_item(fields: Fields, source: SourceFile, page: int, index: int, ex
     for key in FORM_KEYS:
         found = fields.get(key)
         value, sure = _value(key, found, year, legend, month)
-        if value is None:
+        if value is None and "scan" in extractor and key not in _MAY_BE_ABSENT:
+            # a scan may have lost the field (a misread label, a lost column): not the form's word
+            value = Value(None, None, LOST_VALUE_CONFIDENCE, None)
+        elif value is None:
             value = Value(None, None, 0.0 if key in REQUIRED_RECORD_FIELDS else 1.0, None)
         elif found is not None:
             value = replace(value, confidence=field_confidence(key, value.confidence, extractor, found.script))
