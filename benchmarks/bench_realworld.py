@@ -26,6 +26,7 @@ from pathlib import Path
 
 import cv2
 
+from zhidao.dates import read_date
 from zhidao.ingest.confidence import REVIEW_BELOW, field_confidence, ink_script
 from zhidao.ingest.engines import load_engine
 from zhidao.ingest.ruling import ink_mask
@@ -66,6 +67,8 @@ def main() -> None:
         script = ink_script(ink_mask(gray), (0.0, 0.0, float(w), float(h)), [t.bbox for t in lines], text_height)
         key = KEYS.get(entry["field"], "content")
         conf = field_confidence(key, raw, extractor, script)
+        if key in ("visit_date", "report_date") and not read_date(text).iso:
+            conf = min(conf, 0.5)  # as the form reader: a date not read for certain is not sure
         right = _norm(text) == _norm(entry["truth"])
         flagged = conf < REVIEW_BELOW
         kind = entry["kind"]
