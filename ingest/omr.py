@@ -268,24 +268,57 @@ def _name_run(ink: np.ndarray, cell: BBox, spot: tuple[BBox, float, float], ch: 
     return band, run
 
 
-def read_name_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], squares: list[BBox],
-                    paren: bool) -> list[Mark] | None:
-    """A box before each name (or parentheses after it), read by ink: the line's items are found
-    as runs of ink, the name's item is the run its estimated place falls in, and the mark is the
-    run's first character (its last two with ``paren``), against the empty ones of the cell.
-    One mark per duty in code order, or None unless every name was placed."""
-    spots = _name_spots(texts)
-    if len(spots) != len(_DUTY_NAMES):
-        return None
-    ch = _char_width(spots)
-    regions: list[BBox] = []
+def _glyph_rows(ink: np.ndarray, span: tuple[float, float], cy: float, ch: float) -> tuple[float, float]:
+    """The top and bottom of a line's glyphs over ``span`` (x), from the ink: the block of rows
+    holding ink round the line's centre ``cy`` (a ring drawn round the name stands apart)."""
+    x0, x1 = max(0, round(span[0])), max(0, round(span[1]))
+    y0 = max(0, round(cy - ch * 1.6))
+    rows = (ink[y0 : max(0, round(cy + ch * 1.6)), x0:x1] > 0).sum(axis=1) if x1 > x0 else np.zeros(0)
+    filled = rows > max(2, (x1 - x0) * 0.02)
+    at = round(cy) - y0
+    if not 0 <= at < len(filled) or not filled[max(0, at - 3) : at + 4].any():
+        return cy - ch * 0.5, cy + ch * 0.5
+    top = bottom = at
+    gap = 0
+    while top > 0 and gap <= 2:
+        top -= 1
+        gap = 0 if filled[top] else gap + 1
+    while bottom < len(filled) - 1 and (filled[bottom + 1] or filled[bottom + 2 : bottom + 4].any()):
+        bottom += 1
+    top += gap
+    return float(y0 + top), float(y0 + bottom + 1)
+
+
+def _line_runs(ink: np.ndarray, cell: BBox, spots: dict[str, tuple[BBox, float, float]], ch: float
+               ) -> dict[str, tuple[tuple[float, float], tuple[float, float]]] | None:
+    runs = {}
     for code in sorted(spots):
         placed = _name_run(ink, cell, spots[code], ch)
         if placed is None:
             return None
-        band, run = placed
+        runs[code] = placed
+    return runs
+
+
+def read_name_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], squares: list[BBox],
+                    paren: bool) -> list[Mark] | None:
+    """A box before each name (or parentheses after it), read by ink: the line's items are found
+    as runs of ink, the name's item is the run its estimated place falls in, and the mark is the
+    run's first character (with ``paren``, the parentheses after the name's last character, up
+    to the next name), against the empty ones of the cell. One mark per duty in code order, or
+    None unless every name was placed."""
+    spots = _name_spots(texts)
+    if len(spots) != len(_DUTY_NAMES):
+        return None
+    ch = _char_width(spots)
+    placed = _line_runs(ink, cell, spots, ch)
+    if placed is None:
+        return None
+    regions: list[BBox] = []
+    for code in sorted(spots):
+        band, run = placed[code]
         if paren:
-            regions.append((run[1] - ch * 2.0, band[0], run[1], band[1]))
+            regions.append(_paren_area(ink, cell, code, placed, ch))
             continue
         slot = (run[0], band[0], run[0] + ch * 1.05, band[1])
         square = [q for q in squares
@@ -295,26 +328,46 @@ def read_name_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], 
     return [Mark(r, ticked, conf) for r, (ticked, conf) in zip(regions, classify(fills), strict=True)]
 
 
+def _paren_area(ink: np.ndarray, cell: BBox, code: str,
+                placed: dict[str, tuple[tuple[float, float], tuple[float, float]]], ch: float) -> BBox:
+    """The parentheses after a name: from the end of its last character (the end of its run of
+    ink; when a tick joined the run, six characters from its start) about two characters and a
+    half on, short of the next name on the line and of the cell's right edge."""
+    band, (r0, r1) = placed[code]
+    top, bottom = _glyph_rows(ink, (r0, min(r1, r0 + ch * 5)), (band[0] + band[1]) / 2, ch)
+    pitch = min(ch, max(ch * 0.75, bottom - top))  # a CJK character is about as wide as it is high
+    end = r1 if r1 - r0 <= pitch * 6.6 else r0 + pitch * 6
+    right = min(end + pitch * 2.4, cell[2] - 3)
+    for other, (b, (o0, _)) in placed.items():
+        if other != code and abs((b[0] + b[1]) - (band[0] + band[1])) < ch and o0 > end:
+            right = min(right, o0 - pitch * 0.1)
+    return (end + pitch * 0.1, band[0], max(end + pitch * 0.5, right), band[1])
+
+
 def read_rings(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], text_height: float) -> list[Mark] | None:
-    """Rings drawn round duty names, no boxes: the ring's sides stand left and right of the
-    name's item, so the ink there (within a character of it, a little taller than the line)
-    against that beside the names not ringed. One mark per duty in code order, or None unless
-    every name was placed."""
+    """Rings drawn round duty names, no boxes: a ring's arcs run above and below the name, in
+    the white between the lines, so the ink in a strip just over and just under the name's
+    middle four characters (the glyphs' own top and bottom found from the ink) against that of
+    the names not ringed. One mark per duty in code order, or None unless every name was
+    placed."""
     spots = _name_spots(texts)
     if len(spots) != len(_DUTY_NAMES):
         return None
     ch = _char_width(spots)
+    placed = _line_runs(ink, cell, spots, ch)
+    if placed is None:
+        return None
     fills, regions = [], []
     for code in sorted(spots):
-        placed = _name_run(ink, cell, spots[code], ch)
-        if placed is None:
-            return None
-        band, (r0, r1) = placed
-        if r1 - r0 > ch * 6.6:  # the ring's sides joined the name's run: keep the name's width
+        band, (r0, r1) = placed[code]
+        if r1 - r0 > ch * 6.6:  # the run joined a neighbour: keep the name's width round its place
             centre = (spots[code][1] + spots[code][2]) / 2
             r0, r1 = max(r0, centre - ch * 3.1), min(r1, centre + ch * 3.1)
-        top, bottom = band[0] - ch * 0.2, band[1] + ch * 0.2
-        sides = [(r0 - ch * 0.9, top, r0 - ch * 0.05, bottom), (r1 + ch * 0.05, top, r1 + ch * 0.9, bottom)]
-        fills.append(sum(ink_share(ink, side, shrink=0.0) for side in sides) / 2)
-        regions.append((r0, band[0], r1, band[1]))
+        centre = (r0 + r1) / 2
+        span = (centre - ch * 1.9, centre + ch * 1.9)
+        top, bottom = _glyph_rows(ink, span, (band[0] + band[1]) / 2, ch)
+        strips = [(span[0], top - ch * 0.75, span[1], top - ch * 0.08),
+                  (span[0], bottom + ch * 0.08, span[1], bottom + ch * 0.75)]
+        fills.append(sum(ink_share(ink, strip, shrink=0.0) for strip in strips) / 2)
+        regions.append((r0, top, r1, bottom))
     return [Mark(r, ticked, conf) for r, (ticked, conf) in zip(regions, classify(fills, 0.05, 0.02, 0.05), strict=True)]
