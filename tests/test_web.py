@@ -134,9 +134,12 @@ def browser(world: dict[str, Any]) -> Iterator[Any]:
 
 
 def _wait(driver: Any, condition: Any, timeout: float = WAIT) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(condition)
+    # the progress script replaces elements while it polls: an element gone stale is looked up again
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def _text(driver: Any, css: str) -> str:
