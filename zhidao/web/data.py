@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from zhidao.model import FIELD_LABELS, ReviewItem
@@ -56,7 +56,8 @@ class RecordView:
 
     @property
     def file(self) -> str:
-        return self.record.path if self.record else ""
+        """The file's name as the clerk knows it (the machine path is in the trace)."""
+        return PurePath(self.record.path).name if self.record else ""
 
     def field(self, name: str) -> FieldView | None:
         return next((f for f in self.fields if f.field == name), None)
