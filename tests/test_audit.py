@@ -491,7 +491,7 @@ def _days_min(out: Path) -> dict[str, Any]:
 
 
 def _attendance(out: Path, instructor: str, enterprise: str, month: str) -> int:
-    with (out / "attendance.csv").open(encoding="utf-8") as fh:
+    with (out / "attendance.csv").open(encoding="utf-8-sig") as fh:
         return next(int(r["days"]) for r in csv.DictReader(fh)
                     if (r["instructor"], r["enterprise"], r["month"]) == (instructor, enterprise, month))
 

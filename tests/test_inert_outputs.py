@@ -148,7 +148,7 @@ def test_text_that_starts_like_a_formula_is_an_inert_string_cell(hostile: Path) 
 def test_csv_fields_from_input_carry_a_leading_quote(hostile: Path) -> None:
     quoted: set[str] = set()
     for name, body in _csvs(hostile):
-        for row in csv.reader(io.StringIO(body.decode("utf-8"))):
+        for row in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
             for field in row:
                 assert field[:1] not in FORMULA_LEADS, f"{name}: {field!r}"
                 if field[:1] == "'" and is_formula_like(field[1:]):

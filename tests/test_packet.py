@@ -27,7 +27,7 @@ def out(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _attendance(out: Path) -> dict[tuple[str, str, str], int]:
-    with (out / "attendance.csv").open(encoding="utf-8") as fh:
+    with (out / "attendance.csv").open(encoding="utf-8-sig") as fh:
         return {(r["instructor"], r["enterprise"], r["month"]): int(r["days"]) for r in csv.DictReader(fh)}
 
 

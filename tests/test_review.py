@@ -48,7 +48,7 @@ def _run(demo: DemoPaths, inbox: Path, out: Path, db: Path, command: str = "run"
 
 
 def _days(out: Path, name: str, month: str) -> int:
-    with (out / "attendance.csv").open(encoding="utf-8") as fh:
+    with (out / "attendance.csv").open(encoding="utf-8-sig") as fh:
         return sum(int(r["days"]) for r in csv.DictReader(fh) if r["instructor"] == name and r["month"] == month)
 
 

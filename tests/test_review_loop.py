@@ -184,6 +184,6 @@ def test_an_unflagged_field_corrected_through_export_all(demo: DemoPaths, world:
     run(demo, world["inbox"], out, db)
     after = read_jsonl(out / "findings.jsonl")
     assert not any(f["rule"] == "ENTERPRISE_MISMATCH" for f in after)
-    with (out / "attendance.csv").open(encoding="utf-8") as fh:
+    with (out / "attendance.csv").open(encoding="utf-8-sig") as fh:
         days = {(r["instructor"], r["enterprise"], r["month"]): int(r["days"]) for r in csv.DictReader(fh)}
     assert days[("周文涛", HOME, "2026-08")] == 1

@@ -48,7 +48,7 @@ def test_run_writes_every_output(first_run: tuple[Path, Path]) -> None:
 
 def test_attendance_equals_the_plan(first_run: tuple[Path, Path], demo_expected: dict[str, Any]) -> None:
     out, _ = first_run
-    with (out / "attendance.csv").open(encoding="utf-8") as fh:
+    with (out / "attendance.csv").open(encoding="utf-8-sig") as fh:
         got = {(r["instructor"], r["enterprise"], r["month"]): int(r["days"]) for r in csv.DictReader(fh)}
     want = {(a["instructor"], a["enterprise"], a["month"]): a["days"] for a in demo_expected["attendance"]}
     assert got == want
