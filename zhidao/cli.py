@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from zhidao import __version__
+from zhidao.cli_zh import example as _example  # also puts click's own messages in Chinese
 from zhidao.errors import BAD_OPTION, ConfigError, InputError, InternalError, LedgerError, OutputError, ZhidaoError
 from zhidao.ingest.engines import DEFAULT_ENGINE, ENGINES
 
@@ -94,23 +95,37 @@ def _boundary(jobs: int, file_timeout: float, file_memory: float) -> Any:
     return Boundary(wall_seconds=file_timeout, memory_bytes=int(file_memory * (1 << 30)), jobs=jobs)
 
 
+_DATE_FORMS = "2026-10-10、2026/10/10、2026.10.10、2026年10月10日 或 20261010"
+
+
 def _date(text: str | None, option: str) -> dt.date | None:
+    """The one day an option names, in the usual written forms (zhidao.dates.read_date, sure days
+    only); anything else is a BAD_OPTION error naming the option."""
     if text is None:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigError(BAD_OPTION, f"{option} 的日期格式不对：{text!r}",
-                          remedy="请写成 2026-10-05") from exc
+    from zhidao.dates import read_date
+
+    read = read_date(text.strip())
+    if read.iso is None or not read.sure:
+        raise ConfigError(BAD_OPTION, f"{option} 的日期看不懂：{text!r}", remedy=f"请写成 {_DATE_FORMS}")
+    return dt.date.fromisoformat(read.iso)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=_example(
+    "zhidao demo                      # 用自带的示例季度试一遍",
+    "zhidao run 收件箱 --roster 名单.xlsx --quarter 2026年第三季度 --out 输出",
+    "zhidao run --help                # 查看某个命令的说明"))
 @click.version_option(__version__, prog_name="zhidao")
 def main() -> None:
-    """zhidao — 非公企业党建工作指导员工作记录：读取、核查、生成季度交流会材料。"""
+    """zhidao：指导员工作记录的读取、核查和季度交流会材料。
+
+    读取非公企业党建工作指导员交来的工作记录表（Word、Excel、PDF、扫描件），核查后生成季度交流会材料。
+    """
 
 
-_quarter_option = click.option("--quarter", required=True, help="季度，如 2026Q3（半年 2026H2，全年 2026）")
+_quarter_option = click.option("--quarter", required=True,
+                               help="季度，如 2026Q3、2026年第三季度（半年 2026H2、2026年下半年，全年 2026、2026年）")
 _ocr_option = click.option("--ocr-engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE,
                            show_default=True, help="扫描件文字识别引擎")
 
@@ -130,15 +145,20 @@ def _fence_options(func: F) -> F:
     return func
 
 
-@main.command()
+@main.command(epilog=_example("zhidao extract 收件箱/张三.docx 收件箱/李四.pdf",
+                              "zhidao extract 收件箱/* --format table"))
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True,
+              help="输出格式：jsonl 每条记录一行 JSON；table 表格")
 @_ocr_option
 @_fence_options
 @handle_errors
 def extract(paths: tuple[str, ...], fmt: str, ocr_engine: str, jobs: int, file_timeout: float,
             file_memory: float) -> None:
-    """Read forms and print one JSON line per record (or an error line per bad file)."""
+    """读取工作记录表，逐条打印记录。
+
+    每条记录打印一行 JSON（读不了的文件打印一行错误）；不写台账。
+    """
     from zhidao.model import ReadOptions
     from zhidao.pipeline.extract import extract as run_extract
     from zhidao.reports.jsonl import outcome_to_dicts, write_lines
@@ -160,8 +180,9 @@ def _run_options(func: F) -> F:
                      help="名单文件（附件1）"),
         click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
                      help="输出目录"),
-        click.option("--received", default=None, help="收件日期 YYYY-MM-DD（表内无报送日期时用）"),
-        click.option("--as-of", "as_of", default=None, help="核查基准日 YYYY-MM-DD（默认今天）"),
+        click.option("--received", default=None,
+                     help="收件日期，如 2026-10-10 或 2026年10月10日（表内无报送日期时用）"),
+        click.option("--as-of", "as_of", default=None, help="核查基准日，如 2026-10-10 或 2026年10月10日（默认今天）"),
         click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
                      show_default=True, help="台账数据库（SQLite 文件）"),
         click.option("--rules", "rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -175,7 +196,9 @@ def _run_options(func: F) -> F:
     return _fence_options(func)
 
 
-@main.command()
+@main.command(epilog=_example(
+    "zhidao run 收件箱 --roster 名单.xlsx --quarter 2026Q3 --out 输出/2026Q3",
+    "zhidao run 收件箱 --roster 名单.xlsx --quarter 2026年第三季度 --as-of 2026年10月10日 --out 输出"))
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_quarter_option
 @_run_options
@@ -184,7 +207,10 @@ def _run_options(func: F) -> F:
 def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
         db: Path, rules: Path | None, county: str | None, reread: bool, jobs: int, file_timeout: float,
         file_memory: float, ocr_engine: str) -> None:
-    """Process a folder of collected files and write the quarter's outputs into OUT."""
+    """处理收件箱目录，把本季度的材料写入输出目录。
+
+    读取 INBOX 中收到的全部文件，对照名单核查，记入台账，在 --out 目录生成交流会材料和核查结果。
+    """
     from zhidao.context import Quarter, RunContext
     from zhidao.pipeline.run import run as run_pipeline
     from zhidao.validate.profile import load_profile
@@ -199,14 +225,14 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
     click.echo(summary.describe())
 
 
-@main.command()
+@main.command(epilog=_example("zhidao demo", "zhidao demo --out 输出/示例"))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
               show_default=True, help="输出目录")
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="台账数据库（默认放在输出目录旁：OUT.db）")
 @handle_errors
 def demo(out: Path, db: Path | None) -> None:
-    """Run the whole job on the bundled demo quarter (青川县 2026Q3)."""
+    """用自带的示例季度（青川县 2026Q3）完整运行一遍。"""
     from zhidao.context import Quarter, RunContext
     from zhidao.fixtures.demo import demo_paths
     from zhidao.pipeline.run import run as run_pipeline
@@ -224,34 +250,46 @@ def demo(out: Path, db: Path | None) -> None:
     click.echo(f"季度交流会材料：{(out / 'packet.xlsx').resolve()}")
 
 
-@main.command()
+@main.command(epilog=_example("zhidao packet 收件箱 --roster 名单.xlsx --quarter 2026年三季度 --out 输出"))
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_quarter_option
 @_run_options
 @_ocr_option
 @click.pass_context
 def packet(click_ctx: click.Context, /, **options: Any) -> None:
-    """Make the meeting packet (packet.xlsx, packet.pdf) for a quarter — the whole run."""
+    """生成季度交流会材料（packet.xlsx、packet.pdf）。
+
+    与 zhidao run 相同：完整运行一遍。
+    """
     click_ctx.invoke(run, **options)
 
 
-@main.command()
+@main.command(epilog=_example("zhidao halfyear 2026H2 收件箱 --roster 名单.xlsx --out 输出",
+                              "zhidao halfyear 2026年下半年 收件箱 --roster 名单.xlsx --out 输出"))
 @click.argument("half", metavar="HALF")
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_run_options
 @_ocr_option
 @click.pass_context
 def halfyear(click_ctx: click.Context, /, half: str, **options: Any) -> None:
-    """The half-year version (e.g. 2026H2): six months of attendance, the summaries received,
-    and the figures an assessor weighs (never a grade)."""
-    if not half.upper().rstrip("12").endswith("H"):
-        raise click.BadParameter("请写成 2026H2 这样的形式", param_hint="HALF")
-    click_ctx.invoke(run, quarter=half, **options)
+    """生成半年材料（HALF 如 2026H2、2026年下半年）。
+
+    六个月的驻企情况、收到的总结，以及考核时参考的数字（不评等次）。
+    """
+    from zhidao.context import Quarter
+
+    try:
+        period = Quarter.parse(half)
+    except ConfigError:
+        period = None
+    if period is None or period.kind != "H":
+        raise click.BadParameter("请写成 2026H2 或 2026年下半年 这样的形式", param_hint="HALF")
+    click_ctx.invoke(run, quarter=str(period), **options)
 
 
-@main.group()
+@main.group(epilog=_example("zhidao review export --out 核对表.xlsx", "zhidao review apply 核对表.xlsx --by 王芳"))
 def review() -> None:
-    """The human review loop in Excel: values to check out, corrections back in (核对)."""
+    """人工核对：导出待核对的值，填好后把更正记入台账。"""
 
 
 _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
@@ -260,7 +298,8 @@ _county_option = click.option("--county", default="", show_default=True,
                               help="台账中的县（区）名：与 zhidao run 的 --county 相同（默认为空）")
 
 
-@review.command("export")
+@review.command("export", epilog=_example("zhidao review export --out 核对表.xlsx",
+                                           "zhidao review export --instructor 张三 --out 张三.xlsx"))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("review.xlsx"),
               show_default=True, help="核对表")
 @click.option("--all", "every", is_flag=True, help="列出最近一次运行全部记录的全部栏目（不只是机器标记的）")
@@ -271,7 +310,10 @@ _county_option = click.option("--county", default="", show_default=True,
 @handle_errors
 def review_export(out: Path, every: bool, instructor: str | None, file_name: str | None, db: Path,
                   county: str) -> None:
-    """Write review.xlsx: one row per value to check, with its picture or its location."""
+    """写出核对表（review.xlsx）。
+
+    每个待核对的值一行，附原件截图或所在位置。
+    """
     from zhidao.pipeline.review import Scope, sheet_info, sheet_items
     from zhidao.reports.review_xlsx import FLAGGED, write_review_xlsx
     from zhidao.store import Ledger
@@ -288,15 +330,17 @@ def review_export(out: Path, every: bool, instructor: str | None, file_name: str
         click.echo(f"待核对 {len(items)} 项（核对表 {info.sheet_id}）：{out.resolve()}")
 
 
-@review.command("apply")
+@review.command("apply", epilog=_example("zhidao review apply 核对表.xlsx --by 王芳"))
 @click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", "who", required=True, help="核对人姓名")
 @_db_option
 @_county_option
 @handle_errors
 def review_apply(sheet: Path, who: str, db: Path, county: str) -> None:
-    """Record the corrections and confirmations of a filled review.xlsx in the ledger (all or
-    nothing); rows already checked since the sheet was exported are reported, not doubled."""
+    """把填好的核对表中的更正和确认记入台账。
+
+    要么全部记入，要么都不记；导出后已被核对过的行只报告，不重复记入。
+    """
     from zhidao.ingest.review_sheet import read_review_sheet
     from zhidao.pipeline.review import apply_corrections, check_sheet
     from zhidao.reports.review_xlsx import HEADER
@@ -310,31 +354,33 @@ def review_apply(sheet: Path, who: str, db: Path, county: str) -> None:
     click.echo(applied.message(who))
 
 
-@main.group()
+@main.group(epilog=_example("zhidao rules show", "zhidao rules show --rules 青川县.toml"))
 def rules() -> None:
-    """The dispatch rules profile (规则配置)."""
+    """选派规则配置。"""
 
 
-@rules.command("show")
+@rules.command("show", epilog=_example("zhidao rules show --rules 青川县.toml"))
 @click.option("--rules", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="规则配置文件（TOML，默认为种子方案）")
 @handle_errors
 def rules_show(path: Path | None) -> None:
-    """Print the rules profile in force."""
+    """打印正在使用的规则配置。"""
     from zhidao.validate.profile import load_profile, profile_to_text
 
     click.echo(profile_to_text(load_profile(path)))
 
 
-@main.group()
+@main.group(epilog=_example("zhidao audit verify --anchor 输出/packet.pdf",
+                            "zhidao audit export --quarter 2026Q3 --out 督查材料.zip"))
 def audit() -> None:
-    """Audit trail: verify the ledger's hash chain, export the bundle for the supervision bureau."""
+    """留痕核验：核对台账的哈希链，导出给督查部门的材料包。"""
 
 
 _ANCHOR_SUFFIXES = (".pdf", ".xlsx", ".zip")
 
 
-@audit.command("verify")
+@audit.command("verify", epilog=_example("zhidao audit verify",
+                                          "zhidao audit verify --anchor 输出/packet.pdf --out 输出"))
 @_db_option
 @click.option("--county", default=None, help="台账中的县（区）名（默认取锚点所记的县，否则为空）")
 @click.option("--anchor", "anchor_values", multiple=True, metavar="FILE|HASH",
@@ -343,8 +389,10 @@ _ANCHOR_SUFFIXES = (".pdf", ".xlsx", ".zip")
               help="zhidao run 的输出目录：重新计算其中已印发材料的 sha256")
 @handle_errors
 def audit_verify(db: Path, county: str | None, anchor_values: tuple[str, ...], out: Path | None) -> None:
-    """Recompute the event log's hash chain, check the ledger's tables against it, check that
-    the ledger still holds each anchor, and re-hash the packets issued into OUT."""
+    """核验台账：哈希链、锚点和已印发的材料。
+
+    重新计算事件记录的哈希链，用它核对台账各表，检查台账仍含每个锚点，并重新计算 --out 中已印发材料的哈希。
+    """
     from zhidao.anchor import Anchor, parse_anchor
     from zhidao.ingest.anchors import read_anchors
     from zhidao.pipeline.audit_anchor import county_to_check, verdict_error, verify
@@ -364,8 +412,8 @@ def audit_verify(db: Path, county: str | None, anchor_values: tuple[str, ...], o
     click.echo(verdict.message())
 
 
-@audit.command("export")
-@click.option("--quarter", required=True, help="季度，如 2026Q3")
+@audit.command("export", epilog=_example("zhidao audit export --quarter 2026Q3 --out 督查材料.zip"))
+@click.option("--quarter", required=True, help="季度，如 2026Q3、2026年第三季度")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="导出的压缩包（.zip）")
 @_db_option
 @_county_option
@@ -373,7 +421,7 @@ def audit_verify(db: Path, county: str | None, anchor_values: tuple[str, ...], o
               help="该次运行的输出目录（默认取台账中记录的目录）")
 @handle_errors
 def audit_export(quarter: str, out: Path, db: Path, county: str, run_dir: Path | None) -> None:
-    """Write the quarter's audit bundle (zip) for the supervision bureau."""
+    """导出本季度给督查部门的材料包（.zip）。"""
     from zhidao.context import Quarter
     from zhidao.pipeline.export import export_bundle
     from zhidao.store import Ledger
@@ -385,16 +433,17 @@ def audit_export(quarter: str, out: Path, db: Path, county: str, run_dir: Path |
     click.echo(exported.describe())
 
 
-@main.command()
+@main.command(epilog=_example("zhidao trace 张三 2026-08", "zhidao trace 张三 2026-08 --enterprise 青川 --format json"))
 @click.argument("instructor")
 @click.argument("month")
 @_db_option
 @_county_option
 @click.option("--enterprise", default=None, help="只看这家企业（名称的一部分即可）")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式：text 文字；json")
 @handle_errors
 def trace(instructor: str, month: str, db: Path, county: str, enterprise: str | None, fmt: str) -> None:
-    """Show how an instructor's day count for MONTH (YYYY-MM) was obtained, from the ledger."""
+    """查看指导员某月（MONTH，如 2026-08）的驻企天数是怎么算出来的。"""
     import json
 
     from zhidao.pipeline.trace import trace as run_trace

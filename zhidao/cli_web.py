@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
+from zhidao.cli_zh import example as _example
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -40,12 +42,15 @@ _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path
                           show_default=True, help="台账数据库（SQLite 文件）")
 
 
-@click.command()
+@click.command(epilog=_example(
+    "zhidao serve --inbox 收件箱 --roster 名单.xlsx --quarter 2026年第三季度 --out 输出",
+    "zhidao serve --inbox 收件箱 --roster 名单.xlsx --quarter 2026Q3 --out 输出 --host 0.0.0.0 --port 8080"))
 @click.option("--inbox", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="收件箱目录：上传的文件存放在这里")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="名单文件（附件1）")
-@click.option("--quarter", required=True, help="季度，如 2026Q3（半年 2026H2，全年 2026）")
+@click.option("--quarter", required=True,
+              help="季度，如 2026Q3、2026年第三季度（半年 2026H2、2026年下半年，全年 2026、2026年）")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录")
 @_db_option
 @click.option("--county", default=None, help="台账中的县（区）名：与 zhidao run 的 --county 相同（默认取规则配置）")
@@ -53,8 +58,8 @@ _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path
               help="监听地址；不是本机地址（如 0.0.0.0）时必须先用 zhidao users add 建立用户")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default="0＝随机空闲端口", help="端口")
 @click.option("--login", "need_login", is_flag=True, default=False, help="在本机也要求用户名和密码登录（不用访问令牌）")
-@click.option("--received", default=None, help="收件日期 YYYY-MM-DD（表内无报送日期时用）")
-@click.option("--as-of", "as_of", default=None, help="核查基准日 YYYY-MM-DD（默认每次运行当天）")
+@click.option("--received", default=None, help="收件日期，如 2026-10-10 或 2026年10月10日（表内无报送日期时用）")
+@click.option("--as-of", "as_of", default=None, help="核查基准日，如 2026-10-10 或 2026年10月10日（默认每次运行当天）")
 @click.option("--rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="规则配置文件（TOML，默认为种子方案）")
 @click.option("--jobs", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default="CPU 核数",
@@ -68,7 +73,10 @@ _db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path
 def serve(inbox: Path, roster: Path, quarter: str, out: Path, db: Path, county: str | None, host: str, port: int,
           need_login: bool, received: str | None, as_of: str | None, rules: Path | None, jobs: int,
           file_timeout: float, file_memory: float, ocr_engine: str | None) -> None:
-    """启动网页核对台：上传、运行、核对更正、核查发现、下载材料（只在本机时打印带访问令牌的链接）。"""
+    """启动网页核对台：上传、运行、核对更正、下载材料。
+
+    在浏览器中上传文件、运行、核对更正、查看核查发现、下载材料；只在本机时打印带访问令牌的链接。
+    """
     from zhidao.cli import _boundary
     from zhidao.context import Quarter, RunContext
     from zhidao.errors import BAD_OPTION, ConfigError
@@ -112,12 +120,13 @@ def serve(inbox: Path, roster: Path, quarter: str, out: Path, db: Path, county: 
     run_server(station, host, port, say)
 
 
-@click.group()
+@click.group(epilog=_example("zhidao users add 王芳 --role 核对", "zhidao users list", "zhidao users remove 王芳"))
 def users() -> None:
     """管理网页核对台的用户（核对：可确认和更正；审核：只能查看）。"""
 
 
-@users.command("add")
+@users.command("add", epilog=_example("zhidao users add 王芳 --role 核对",
+                                       "echo 密码 | zhidao users add 李明 --role 审核 --password-stdin"))
 @click.argument("name")
 @click.option("--role", type=click.Choice(["核对", "审核"]), required=True, help="核对：可确认和更正；审核：只能查看")
 @_db_option
@@ -136,7 +145,7 @@ def users_add(name: str, role: str, db: Path, password_stdin: bool) -> None:
     click.echo(f"已建立用户「{user.name}」（{user.role}）")
 
 
-@users.command("list")
+@users.command("list", epilog=_example("zhidao users list --db zhidao.db"))
 @_db_option
 @_handled
 def users_list(db: Path) -> None:
@@ -151,7 +160,7 @@ def users_list(db: Path) -> None:
         click.echo(f"{user.name}\t{user.role}\t建立于 {user.created}")
 
 
-@users.command("remove")
+@users.command("remove", epilog=_example("zhidao users remove 王芳"))
 @click.argument("name")
 @_db_option
 @_handled

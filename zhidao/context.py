@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BAD_OPTION, ConfigError
 from .model import Boundary
+
+# The written forms of a period, checked in order on the NFKC-folded text: (kind, pattern).
+# L: 2026Q3 / 2026-H2 (letter and number); C: 2026年第三季度; H: 2026年下半年; Y: 2026 / 2026年.
+_PERIOD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("L", re.compile(r"(\d{4})\s*(?:年\s*)?[-/.]?\s*([QqHh])\s*([1-4])")),
+    ("C", re.compile(r"(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季度?")),
+    ("H", re.compile(r"(\d{4})\s*年?\s*([上下])\s*半\s*年")),
+    ("Y", re.compile(r"(\d{4})\s*(?:年|年度|年全年)?")),
+)
+_NUMBER = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
+_PERIOD_REMEDY = "请写成 2026Q3 或 2026年第三季度；半年写 2026H2 或 2026年下半年；全年写 2026 或 2026年"
 
 
 @dataclass(frozen=True)
@@ -21,16 +33,25 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        m = re.fullmatch(r"\s*(\d{4})\s*(?:([QqHh])\s*([1-4]))?\s*", text)
-        if not m or (m.group(2) and m.group(2).upper() == "H" and m.group(3) not in ("1", "2")):
-            raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}",
-                              remedy="请写成 2026Q3 这样的形式（半年写 2026H2，全年写 2026）")
-        if not 1990 <= int(m.group(1)) <= 2100:
+        """2026Q3, 2026q3, 2026-Q3, 2026年第三季度, 2026年三季度, 2026年第3季度; a half year 2026H2,
+        2026年下半年; a year 2026, 2026年 (full-width digits and letters too)."""
+        folded = unicodedata.normalize("NFKC", text).strip()
+        found = next(((kind, m) for kind, pattern in _PERIOD_FORMS if (m := pattern.fullmatch(folded))), None)
+        if found is None:
+            raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}", remedy=_PERIOD_REMEDY)
+        kind, m = found
+        year = int(m.group(1))
+        if not 1990 <= year <= 2100:
             raise ConfigError(BAD_OPTION, f"季度的年份不合理：{text!r}",
                               remedy="请写成 2026Q3 这样的形式（年份 1990–2100）")
-        if not m.group(2):
-            return cls(int(m.group(1)), 0, "Y")
-        return cls(int(m.group(1)), int(m.group(3)), m.group(2).upper())
+        if kind == "Y":
+            return cls(year, 0, "Y")
+        if kind == "H":
+            return cls(year, 1 if m.group(2) == "上" else 2, "H")
+        letter, number = (m.group(2).upper(), int(m.group(3))) if kind == "L" else ("Q", _NUMBER[m.group(2)])
+        if letter == "H" and number > 2:
+            raise ConfigError(BAD_OPTION, f"季度格式不对：{text!r}", remedy=_PERIOD_REMEDY)
+        return cls(year, number, letter)
 
     @property
     def months(self) -> tuple[str, ...]:
