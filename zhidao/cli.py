@@ -221,8 +221,15 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
         ocr_engine=ocr_engine, boundary=_boundary(jobs, file_timeout, file_memory), profile=load_profile(rules),
         county=county, reread=reread,
     )
-    summary = run_pipeline(ctx)
+    from zhidao import console
+
+    progress = console.ProgressWriter(sys.stderr, sys.stderr.isatty())
+    try:
+        summary = run_pipeline(ctx, progress=progress)
+    finally:
+        progress.close()
     click.echo(summary.describe())
+    click.echo(console.closing(summary, ctx))
 
 
 @main.command(epilog=_example("zhidao demo", "zhidao demo --out 输出/示例"))
