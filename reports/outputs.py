@@ -56,7 +56,7 @@ def write_findings(out: Path, validated: Validated, checked: Sequence[bool] | No
 def write_attendance(out: Path, validated: Validated) -> Path:
     path = out / "attendance.csv"
     frame = validated.attendance[["instructor", "enterprise", "month", "days"]]
-    inert_csv(frame).to_csv(path, index=False)
+    inert_csv(frame).to_csv(path, index=False, encoding="utf-8-sig")  # a Chinese Excel opens it without garbling
     return path
 
 

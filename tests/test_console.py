@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from zhidao.console import NO_FORMS, Outlook, ProgressWriter, progress_bar, summary_text
 from zhidao.fixtures.demo import DemoPaths, demo_paths
@@ -120,3 +121,19 @@ def test_table_format_shows_duty_names_and_yes_no(small_inbox: Path) -> None:
     duties, signed = {r[5] for r in rows}, {r[6] for r in rows}
     assert "建设党员队伍" in duties and not any("D3" in d for d in duties)
     assert signed <= {"是", "否", ""} and "是" in signed
+
+
+def test_attendance_csv_opens_in_a_chinese_excel(demo: DemoPaths, tmp_path: Path) -> None:
+    """UTF-8 with a BOM: Excel and WPS read it as UTF-8, not as the local code page."""
+    from zhidao.cli import main
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(demo.inbox / "7月份指导员工作记录 郑海燕.docx", inbox)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["run", str(inbox), "--roster", str(demo.roster), "--quarter", "2026Q3",
+                                       "--out", str(out), "--db", str(tmp_path / "l.db"), "--as-of", "2026-10-10"])
+    assert result.exit_code == 0, result.output
+    data = (out / "attendance.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data[3:].decode("utf-8").splitlines()[0] == "instructor,enterprise,month,days"

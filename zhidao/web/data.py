@@ -156,7 +156,7 @@ def attendance(out: Path) -> list[dict[str, str]]:
     path = out / "attendance.csv"
     if not path.is_file():
         return []
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
