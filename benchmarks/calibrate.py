@@ -421,11 +421,11 @@ def build_table(samples: list[Sample]) -> dict[str, Any]:
 
 def calibrated(sample: Sample, table: dict[str, Any]) -> float:
     """The confidence the shipped table gives a sample (as ``ingest.confidence`` looks it up)."""
-    from zhidao.ingest.confidence import UNCALIBRATED, field_kind
+    from zhidao.ingest.confidence import UNCALIBRATED, field_kind, lookup
 
     by_script = table["maps"][ENGINE].get(sample["script"] or "none", {})
     blocks = by_script.get(field_kind(sample["key"]))
-    return _lookup(blocks, sample["raw"]) if blocks else min(sample["raw"], UNCALIBRATED)
+    return lookup(blocks, sample["raw"]) if blocks else min(sample["raw"], UNCALIBRATED)
 
 
 # --- report --------------------------------------------------------------------------------
@@ -436,16 +436,6 @@ def _bins(group: list[tuple[float, bool]], n_bins: int = 8) -> list[tuple[float,
     size = max(1, math.ceil(len(group) / n_bins))
     return [(statistics.fmean(r for r, _ in chunk), sum(ok for _, ok in chunk) / len(chunk), len(chunk))
             for chunk in (group[i:i + size] for i in range(0, len(group), size))]
-
-
-def _lookup(blocks: list[list[float]], raw: float) -> float:
-    p = blocks[0][1]
-    for start, value, *_ in blocks:
-        if raw >= start:
-            p = value
-        else:
-            break
-    return p
 
 
 PALETTE = ((31, 119, 180), (255, 127, 14), (44, 160, 44), (148, 103, 189), (140, 86, 75), (23, 190, 207))
@@ -512,6 +502,8 @@ def reliability_png(samples: list[Sample], table: dict[str, Any], path: Path) ->
 
 
 def table_md(samples: list[Sample], table: dict[str, Any], rows: list[Row], problems: list[dict[str, Any]]) -> str:
+    from zhidao.ingest.confidence import lookup
+
     lines = ["# Confidence calibration (rapidocr)", "",
              "Made by `benchmarks/calibrate.py` on the project's own generated scans, compared with the "
              "fixture plan by the scorer's rules; `p` is the one-sided 95% Wilson lower bound of the share "
@@ -544,7 +536,7 @@ def table_md(samples: list[Sample], table: dict[str, Any], rows: list[Row], prob
     for (script, name), group in sorted(_groups(samples).items()):
         blocks = fit(group)
         blocks_text = "; ".join(f"{b['from']:.4f} → {b['n']}, {b['right']}, {b['p']:.4f}" for b in blocks)
-        mapped = [(_lookup([[b["from"], b["p"]] for b in blocks], raw), ok) for raw, ok in group]
+        mapped = [(lookup([[b["from"], b["p"]] for b in blocks], raw), ok) for raw, ok in group]
         passed = [ok for p, ok in mapped if p >= 0.99]
         lines.append(f"| {script} | {name} | {len(group)} | {sum(r for _, r in group)} | {blocks_text} | "
                      f"{len(passed)} | {len(passed) - sum(passed)} |")

@@ -57,7 +57,8 @@ def _engine(extractor: str) -> str | None:
     return extractor.rsplit("+", 1)[-1].removeprefix("scan/").removeprefix("replay:")
 
 
-def _lookup(blocks: list[list[float]], raw: float) -> float:
+def lookup(blocks: list[list[float]], raw: float) -> float:
+    """The calibrated value of ``raw`` in a step map of [from, p, …] blocks (ascending)."""
     p = blocks[0][1]
     for start, value, *_ in blocks:
         if raw >= start:
@@ -81,7 +82,7 @@ def field_confidence(key: str, raw: float, extractor: str, script: str | None) -
     blocks = by_script.get(field_kind(key)) or by_script.get("*")
     if not blocks:
         return min(raw, UNCALIBRATED)
-    return _lookup(blocks, raw)
+    return lookup(blocks, raw)
 
 
 # --- handwriting or print ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .duties import DUTY_NAMES, find_names
+from .duties import DUTY_NAMES, find_names, ink_marks
 from .ruling import BBox
 
 TICK_FILL = 0.10  # share of a box's interior that is ink when it is ticked
@@ -94,39 +94,6 @@ def read_marks(ink: np.ndarray, cell: BBox, text_height: float) -> list[Mark]:
     return marks
 
 
-def read_paren_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list[str]) -> list[Mark] | None:
-    """Ticks written between parentheses after each duty name ('建好党的组织（√）'), read by the
-    ink between the end of the name and the next name (or the end of the line). The name's
-    place on the line comes from its share of the line's characters. Returns one mark per name
-    in ``names`` order, or None unless every name was found."""
-    shares: dict[str, tuple[float, BBox]] = {}
-    for text, box in lines:
-        if not text:
-            continue
-        width = (box[2] - box[0]) / len(text)
-        found = sorted((text.find(name), name) for name in names if name in text)
-        for k, (start, name) in enumerate(found):
-            # '（ √ ）' takes about three characters after the name, whatever OCR made of it
-            left = box[0] + (start + len(name)) * width
-            right = left + 3 * width
-            if k + 1 < len(found):
-                right = min(right, box[0] + found[k + 1][0] * width)
-            region = (left, box[1], right, box[3])
-            if region[2] - region[0] > width * 0.8:
-                shares[name] = (ink_share(ink, region, shrink=0.1), region)
-    if len(shares) != len(names):
-        return None
-    values = sorted(share for share, _ in shares.values())
-    baseline = values[0]
-    threshold = baseline + max(0.03, baseline * 0.6)
-    marks = []
-    for name in names:
-        share, region = shares[name]
-        margin = abs(share - threshold) / max(threshold, 1e-6)
-        marks.append(Mark(region, share > threshold, round(min(1.0, 0.5 + margin), 3)))
-    return marks
-
-
 def unread_ink(ink: np.ndarray, cell: BBox, text_boxes: list[BBox], text_height: float) -> bool:
     """Whether the cell holds ink that no text line covers — a line or a mark the OCR engine
     did not see — bigger than a speck of dust."""
@@ -143,35 +110,6 @@ def unread_ink(ink: np.ndarray, cell: BBox, text_boxes: list[BBox], text_height:
     least = max(12.0, (text_height * 0.18) ** 2)
     return any(stats[i, cv2.CC_STAT_AREA] >= least and min(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT])
                >= text_height * 0.15 for i in range(1, n))
-
-
-def read_box_marks(ink: np.ndarray, lines: list[tuple[str, BBox]], names: list[str], squares: list[BBox]
-                   ) -> list[Mark] | None:
-    """Tick boxes printed before each duty name ('■建好党的组织 □配强组织班子'): the box is the
-    square found where the character before the name stands (its place from the name's share of
-    the line), read by the ink inside it. One mark per name, or None unless all were placed."""
-    found: dict[str, Mark] = {}
-    for text, box in lines:
-        if not text:
-            continue
-        width = (box[2] - box[0]) / len(text)
-        for name in names:
-            start = text.find(name)
-            if start < 0 or name in found:
-                continue
-            left = box[0] + (start - 1) * width
-            slot = (left - width * 0.5, box[1] - width * 0.3, left + width * 1.2, box[3] + width * 0.3)
-            inside = [s for s in squares if slot[0] <= (s[0] + s[2]) / 2 <= slot[2]
-                      and slot[1] <= (s[1] + s[3]) / 2 <= slot[3]]
-            if not inside:
-                continue
-            square = min(inside, key=lambda s: abs((s[0] + s[2]) / 2 - (left + width / 2)))
-            fill = ink_share(ink, square, shrink=0.22)
-            confidence = min(1.0, 0.5 + abs(fill - TICK_FILL) / TICK_FILL)
-            found[name] = Mark(square, fill >= TICK_FILL, round(confidence, 3))
-    if len(found) != len(names):
-        return None
-    return [found[name] for name in names]
 
 
 _DUTY_NAMES = list(DUTY_NAMES)  # in the order of their codes D1..D6
@@ -237,16 +175,7 @@ def classify(fills: list[float], ticked_at: float = MARK_TICKED, empty_below: fl
     base = min(fills)
     if base > most_empty:
         return [(True, DOUBTFUL) for _ in fills]
-    out = []
-    for fill in fills:
-        extra = fill - base
-        if extra >= ticked_at:
-            out.append((True, round(min(1.0, 0.85 + 0.15 * (extra - ticked_at) / ticked_at), 3)))
-        elif extra <= empty_below:
-            out.append((False, round(min(1.0, 0.85 + 0.15 * (empty_below - extra) / empty_below), 3)))
-        else:
-            out.append((extra >= (ticked_at + empty_below) / 2, DOUBTFUL))
-    return out
+    return list(ink_marks(fills, base, ticked_at, empty_below))
 
 
 def _char_width(spots: dict[str, tuple[BBox, float, float]]) -> float:
@@ -300,6 +229,19 @@ def _line_runs(ink: np.ndarray, cell: BBox, spots: dict[str, tuple[BBox, float, 
     return runs
 
 
+def _placed_names(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]]
+                  ) -> tuple[dict[str, tuple[BBox, float, float]], float,
+                             dict[str, tuple[tuple[float, float], tuple[float, float]]]] | None:
+    """Every duty name of the cell placed on its line's run of ink, with the character width;
+    None unless all six were found and placed."""
+    spots = _name_spots(texts)
+    if len(spots) != len(_DUTY_NAMES):
+        return None
+    ch = _char_width(spots)
+    placed = _line_runs(ink, cell, spots, ch)
+    return None if placed is None else (spots, ch, placed)
+
+
 def read_name_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], squares: list[BBox],
                     paren: bool) -> list[Mark] | None:
     """A box before each name (or parentheses after it), read by ink: the line's items are found
@@ -307,13 +249,10 @@ def read_name_marks(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], 
     run's first character (with ``paren``, the parentheses after the name's last character, up
     to the next name), against the empty ones of the cell. One mark per duty in code order, or
     None unless every name was placed."""
-    spots = _name_spots(texts)
-    if len(spots) != len(_DUTY_NAMES):
+    found = _placed_names(ink, cell, texts)
+    if found is None:
         return None
-    ch = _char_width(spots)
-    placed = _line_runs(ink, cell, spots, ch)
-    if placed is None:
-        return None
+    spots, ch, placed = found
     regions: list[BBox] = []
     for code in sorted(spots):
         band, run = placed[code]
@@ -350,13 +289,10 @@ def read_rings(ink: np.ndarray, cell: BBox, texts: list[tuple[str, BBox]], text_
     middle four characters (the glyphs' own top and bottom found from the ink) against that of
     the names not ringed. One mark per duty in code order, or None unless every name was
     placed."""
-    spots = _name_spots(texts)
-    if len(spots) != len(_DUTY_NAMES):
+    found = _placed_names(ink, cell, texts)
+    if found is None:
         return None
-    ch = _char_width(spots)
-    placed = _line_runs(ink, cell, spots, ch)
-    if placed is None:
-        return None
+    spots, ch, placed = found
     fills, regions = [], []
     for code in sorted(spots):
         band, (r0, r1) = placed[code]
