@@ -8,10 +8,12 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from zhidao.anchor import Anchor
 from zhidao.context import RunContext
+from zhidao.dates import iso_to_date, today_in_china
 from zhidao.frames import rows_of
 from zhidao.ingest.duties import CODE_NAMES
 from zhidao.results import Ingested, Validated
@@ -57,7 +59,7 @@ class InstructorPage:
 class Packet:
     county: str
     period_label: str
-    made: str
+    made: dt.date  # the day the packet is made (Asia/Shanghai); printed as 2026年12月1日
     months: list[str]
     days_min: int
     overview: Table
@@ -73,10 +75,36 @@ class Packet:
     anchor: Anchor | None = None  # the ledger's chain head the packet is issued on (footer, property)
     draft: str = ""  # "草稿（尚有 N 项待核对）" on the cover and every sheet and page; "" when all is checked
     open_items: int = 0  # the N
+    issuer: str = ""  # 发文单位 (profile [packet] issuer or --issuer); not printed when ""
+    meeting: str = ""  # the meeting's full name (profile [packet] meeting or --meeting, else the default)
+
+    @property
+    def title(self) -> str:
+        """The document's title: the meeting's name + 材料."""
+        return f"{self.meeting}材料"
 
 
 def month_label(month: str) -> str:
     return f"{int(month[5:])}月"
+
+
+def meeting_name(ctx: RunContext, county: str) -> str:
+    return ctx.profile.meeting or f"{county}{ctx.quarter.label}非公企业党建工作指导员工作交流会"
+
+
+def file_label(path: str | None, inbox: Path) -> str:
+    """A source file as a clerk names it: its path inside the inbox ('10月/张三.docx'), or its
+    file name when it lies elsewhere (the roster) — never the machine's full path."""
+    if not path:
+        return ""
+    p = Path(path)
+    try:
+        return p.relative_to(inbox).as_posix()
+    except ValueError:
+        try:
+            return p.resolve().relative_to(inbox.resolve()).as_posix()
+        except (ValueError, OSError):
+            return p.name
 
 
 def county_of(ingested: Ingested) -> str:
@@ -123,8 +151,14 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
         [[n, e, *[cells.get((n, e, m), NOT_DUE) for m in months],
           sum(v for m in months if isinstance(v := cells.get((n, e, m)), int))] for n, e in pairs],
         [10, 30, *[9] * len(months), 8])
+    county = county_of(ingested)
+
+    def name(path: str | None) -> str:
+        return file_label(path, ctx.inbox)
+
     return Packet(
-        county=county_of(ingested), period_label=ctx.quarter.label, made=dt.date.today().isoformat(),
+        county=county, period_label=ctx.quarter.label, made=today_in_china(),
+        issuer=ctx.profile.issuer, meeting=meeting_name(ctx, county),
         months=months, days_min=ctx.profile.days_min,
         overview=_overview(ctx, ingested, validated, roster, check),
         days=days,
@@ -134,22 +168,23 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
                                             else "）"),
                        ["级别", "问题", "指导员", "企业", "月份", "日期", "说明", "来源文件", "核对"],
                        [[SEVERITY_ZH[f["severity"]], RULES[f["rule"]].title, f["instructor"], f["enterprise"],
-                         f["month"], f["date"], f["message"], "；".join(json.loads(f["sources"] or "[]")),
+                         month_label(f["month"]) if f["month"] else "", iso_to_date(f["date"]), f["message"],
+                         "；".join(name(s) for s in json.loads(f["sources"] or "[]")),
                          "" if f["checked"] else UNCHECKED]
                         for f in sorted(findings, key=lambda f: list(SEVERITY_ZH).index(f["severity"]))],
                        [8, 13, 11, 22, 11, 13, 46, 36, 9]),
         problems=Table("问题清单（工作记录中反映的问题）", ["指导员", "企业", "日期", "存在问题", "来源文件"],
-                       [[r["instructor"], r["enterprise"], r["visit_date"], r["problems"], r["source"]]
+                       [[r["instructor"], r["enterprise"], iso_to_date(r["visit_date"]), r["problems"], name(r["source"])]
                         for r in records if (r["problems"] or "").strip() not in _EMPTYISH],
                        [9, 26, 11, 60, 40]),
-        sign_in=Table(f"{ctx.quarter.label}非公企业党建工作指导员工作交流会签到表",
+        sign_in=Table(f"{meeting_name(ctx, county)}签到表",
                       ["序号", "姓名", "工作单位", "派驻企业", "联系电话", "签到"],
                       [[i, n["name"], n["unit"], "、".join(e["enterprise"] for e in roster if e["name"] == n["name"]),
                         mask_phone(n["phone"]), ""]
                        for i, n in enumerate(_unique(roster), start=1)],
                       [6, 10, 22, 40, 14, 18]),
         sources=Table("数据来源（每个文件及其 SHA-256）", ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"],
-                      [[f["path"], {"roster": "名单", "inbox": "工作记录"}.get(f["role"], f["role"]), f["medium"],
+                      [[name(f["path"]), {"roster": "名单", "inbox": "工作记录"}.get(f["role"], f["role"]), f["medium"],
                         {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}.get(f["status"], f["status"]),
                         f["items"], f["error_message"], f["sha256"]] for f in rows_of(ingested.files)],
                       [46, 8, 7, 9, 7, 36, 66]),
@@ -171,7 +206,7 @@ def _overview(ctx: RunContext, ingested: Ingested, validated: Validated, roster:
     sev = collections.Counter(str(s) for s in validated.findings["severity"])
     review = sum(1 for r in rows_of(ingested.records) if r["review"])
     rows: list[list[Any]] = [
-        ["时间范围", ctx.quarter.label], ["核查基准日", ctx.as_of.isoformat()], ["规则方案", ctx.profile.name],
+        ["时间范围", ctx.quarter.label], ["核查基准日", ctx.as_of], ["规则方案", ctx.profile.name],
         ["指导员人数", len({r["name"] for r in roster})], ["派驻企业数", len({r["enterprise"] for r in roster})],
         ["收到文件数", len(inbox)], ["无法读取的文件数", sum(1 for f in inbox if f["status"] == "error")],
         ["工作记录条数", len(ingested.records)], ["待人工核对的记录条数", review],
@@ -180,7 +215,7 @@ def _overview(ctx: RunContext, ingested: Ingested, validated: Validated, roster:
         *[[f"核查发现（{SEVERITY_ZH[s]}）", sev.get(s, 0)] for s in SEVERITY_ZH],
         ["其中依据的数值尚未核对的核查发现", sum(1 for c in check.findings_checked if not c)],
     ]
-    title = f"{county_of(ingested)}{ctx.quarter.label}非公企业党建工作指导员工作交流会材料 · 概览"
+    title = f"{meeting_name(ctx, county_of(ingested))}材料 · 概览"
     return Table(title, ["项目", "数值"], rows, [28, 34])
 
 
@@ -190,7 +225,8 @@ def _submissions(validated: Validated, months: list[str], check: CheckStatus) ->
         status = "未交" if s["received"] is None else ("逾期" if s["late"] else "按时")
         if s["received"] is None and check.instructor_pending(s["instructor"], s["month"]):
             status = PENDING
-        rows.append([s["instructor"], month_label(s["month"]), status, s["received"] or "", s["deadline"]])
+        rows.append([s["instructor"], month_label(s["month"]), status, iso_to_date(s["received"]) or "",
+                     iso_to_date(s["deadline"])])
     return Table("报送情况（上月记录应于截止日前报送）", ["指导员", "月份", "情况", "报送日期", "截止日期"], rows,
                  [10, 8, 8, 12, 12])
 
@@ -226,7 +262,7 @@ def _half_year(ctx: RunContext, validated: Validated, roster: list[dict[str, Any
     """The half year's summaries, and the inputs an assessor weighs — never a grade."""
     summaries = rows_of(validated.summaries) if validated.summaries is not None else []
     got = {s["instructor"]: s for s in summaries}
-    summary_rows = [[n["name"], s["half"], s["deadline"], s["received"] or "未交"] if (s := got.get(n["name"]))
+    summary_rows = [[n["name"], s["half"], iso_to_date(s["deadline"]), iso_to_date(s["received"]) or "未交"] if (s := got.get(n["name"]))
                     else [n["name"], "", "", "未到期或不适用"] for n in _unique(roster)]
     subs = rows_of(validated.submissions) if validated.submissions is not None else []
     inputs = []

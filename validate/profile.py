@@ -26,6 +26,8 @@ _KEYS: dict[tuple[str, str], str] = {
     ("reporting", "report_deadline_day"): "report_deadline_day",
     ("reporting", "summary_deadline_days"): "summary_deadline_days",
     ("rules", "disabled"): "disabled",
+    ("packet", "issuer"): "issuer",
+    ("packet", "meeting"): "meeting",
 }
 
 
@@ -82,5 +84,7 @@ def profile_to_text(profile: Profile) -> str:
              f"  上月记录于每月 {profile.report_deadline_day} 日前报送            REPORT_LATE",
              f"  半年总结于半年结束后 {profile.summary_deadline_days} 日内报送      SUMMARY_MISSING",
              f"  派驻开始：{profile.dispatch_start or '（名单未写明时为季度第一天）'}",
-             f"  停用的规则：{'、'.join(profile.disabled) or '无'}"]
+             f"  停用的规则：{'、'.join(profile.disabled) or '无'}",
+             f"  发文单位：{profile.issuer or '（未设置，封面不印）'}",
+             f"  会议名称：{profile.meeting or '（默认：县名＋期间＋非公企业党建工作指导员工作交流会）'}"]
     return "\n".join(lines)

@@ -93,6 +93,10 @@ class Profile:
         "局长", "主任", "科长", "股长", "主席", "书记", "部长", "站长", "所长", "队长", "院长", "中层",
     )
     disabled: tuple[str, ...] = ()
+    # The packet's and the monthly notice's cover: the issuing unit (发文单位, e.g. 中共青川县委组织部)
+    # and the meeting's name ("" : {county}{period}非公企业党建工作指导员工作交流会).
+    issuer: str = ""
+    meeting: str = ""
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disabled

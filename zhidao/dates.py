@@ -220,3 +220,26 @@ def visit_date_value(raw: str | None, year: int | None, month: str | None) -> tu
     """The visit date a form's field holds: (ISO day or None, sure). Not sure → review."""
     r = read_date(raw, year, month)
     return r.iso, r.sure
+
+
+def date_zh(day: dt.date) -> str:
+    """A date as an official document writes it: 2026年12月1日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def today_in_china() -> dt.date:
+    """Today's date in the county's time zone (Asia/Shanghai), whatever the machine's zone."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+def iso_to_date(text: object) -> object:
+    """An ISO date string ('2026-10-12') as a date, for a spreadsheet to store as a date; any
+    other value as it is."""
+    if isinstance(text, str) and len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return text
+    return text
