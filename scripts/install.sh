@@ -5,12 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# fonts-wqy-zenhei: a TrueType CJK font that ReportLab can embed in the PDFs zhidao writes.
+# fonts-arphic-uming: the serif (Ming/Song style) TrueType CJK font the packet and the notice are
+# set in, embedded by ReportLab; fonts-wqy-zenhei: the sans CJK font for headings and fixtures.
 # libreoffice-*-nogui: headless LibreOffice, to read old .doc/.wps files and check packet.xlsx.
 # tesseract-ocr(-chi-sim): the second OCR engine; fonts-arphic-ukai: a brush (Kai) font for the
 # hand-filled test images; libgl1/libglib2.0-0: what OpenCV's wheel links against; chromium and
 # chromium-driver: the web station's browser tests (Selenium is given /usr/bin/chromedriver).
-APT_PACKAGES=(python3 python3-venv python3-pip fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui
+APT_PACKAGES=(python3 python3-venv python3-pip fonts-arphic-uming fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui
               tesseract-ocr tesseract-ocr-chi-sim fonts-arphic-ukai poppler-utils libgl1 libglib2.0-0 chromium chromium-driver)
 
 missing=()
