@@ -67,7 +67,10 @@ def inert_cell(ws: Worksheet, value: Any, style: str | None = None) -> Cell:
     """A new cell for ``ws.append``: the value as inert text (or a number), in a named style."""
     cell = Cell(ws, value=xlsx_value(value))
     if style is not None:
+        number_format = cell.number_format
         cell.style = style
+        if cell.is_date:  # a date stays a date cell: the named style's General format would make it a number
+            cell.number_format = number_format
     return guard(cell)
 
 
