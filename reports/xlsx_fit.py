@@ -4,8 +4,9 @@ only when a person edits it, so a wrapped cell prints over the next row unless t
 the height itself.
 
 Units are Excel's: a column width is a number of '0' characters of the default font (11 pt), a
-row height is in points. At 11 pt a CJK character is about two '0' wide, other characters about
-1.1 (digits exactly one). The estimate errs on the tall side: a row a little too tall prints
+row height is in points. At 11 pt a CJK character is about two '0' wide (a 15-pixel glyph
+against Calibri's 7-pixel '0' on a screen: 2.15), other characters about 1.1, digits exactly
+one. The estimate errs on the tall side: a row a little too tall prints
 well, a row too short overprints or cuts its text.
 """
 
@@ -19,7 +20,7 @@ from itertools import zip_longest
 from typing import Any
 
 BASE_SIZE = 11.0  # the default font size the units below are measured at
-WIDE = 2.0  # a CJK character or a full-width form
+WIDE = 2.15  # a CJK character or a full-width form
 NARROW = 1.1  # a Latin letter, a punctuation mark, a space
 DIGIT = 1.0  # a digit is the width unit itself
 CELL_MARGIN = 1.0  # the part of a column's width the cell's margins take
@@ -28,6 +29,7 @@ ROW_PAD_PT = 4.0  # above and below the text
 DEFAULT_WIDTH = 8.43  # a column whose width is not set
 DATE_WIDTH = 12.0  # yyyy-mm-dd with room to spare: a date too wide for its column shows as ####
 MAX_WORD_WIDTH = 80.0  # a column widens to hold its longest unbreakable word (a hash, a file name) up to this
+SHORT_TEXT = 14.0  # ... and a short text (a label of up to six CJK characters) on one line
 
 # A line may not start with a closing mark nor end with an opening one (kinsoku): the mark
 # travels with its neighbour.
@@ -136,8 +138,9 @@ def word_width(text: str) -> float:
 
 
 def fit_widths(rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> list[float]:
-    """Column widths at least as given, wide enough for a date (never ####) and for the longest
-    unbreakable word (a hash, a file name's digits) up to ``MAX_WORD_WIDTH``."""
+    """Column widths at least as given, wide enough for a date (never ####), for a short text
+    on one line (``SHORT_TEXT``: 工作记录 does not wrap) and for the longest unbreakable word (a
+    hash, a file name's digits) up to ``MAX_WORD_WIDTH``. ``rows`` may include the header."""
     fitted = [float(w) for w in widths]
     for row in rows:
         for i, value in enumerate(row):
@@ -148,6 +151,9 @@ def fit_widths(rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> list[f
             elif isinstance(value, bool | int | float):
                 need = len(display_text(value)) * DIGIT + CELL_MARGIN + 1
             else:
-                need = min(word_width(display_text(value)) + CELL_MARGIN + 0.5, MAX_WORD_WIDTH)
+                text = display_text(value)
+                whole = max((sum(char_units(c) for c in line) for line in text.splitlines()), default=0.0)
+                need = whole if whole <= SHORT_TEXT else min(word_width(text), MAX_WORD_WIDTH)
+                need += CELL_MARGIN + 0.5
             fitted[i] = max(fitted[i], math.ceil(need * 2) / 2)
     return fitted

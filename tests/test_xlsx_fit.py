@@ -27,7 +27,7 @@ from zhidao.reports.xlsx_fit import (
 
 _ALPHABET = st.sampled_from(list("指导员青川县企业党建，。「」（）abcXYZ019 -_./\n"))
 texts = st.text(_ALPHABET, max_size=200)
-widths = st.floats(min_value=3, max_value=120, allow_nan=False)
+widths = st.floats(min_value=4, max_value=120, allow_nan=False)
 
 
 def test_character_widths() -> None:
@@ -36,19 +36,22 @@ def test_character_widths() -> None:
     assert char_units("\u0301") == 0.0  # a combining accent adds nothing
 
 
-def test_cjk_text_wraps_at_two_units_a_character() -> None:
-    width = 21  # 20 units of room: 10 characters a line
+def test_cjk_text_wraps_at_about_two_units_a_character() -> None:
+    width = 10 * WIDE + CELL_MARGIN  # room for exactly 10 characters a line
     assert text_lines("党" * 10, width) == 1
     assert text_lines("党" * 11, width) == 2
     assert text_lines("党" * 30, width) == 3
     assert text_lines("党" * 31, width) == 4
+    # a 46-wide column shows 21 a line on a screen (322 pixels, 15 a character): one to spare
+    assert text_lines("党" * 20, 46) == 1 and text_lines("党" * 21, 46) == 2
+    assert 1.9 <= WIDE <= 2.2
 
 
 def test_explicit_line_breaks_count() -> None:
     assert text_lines("", 10) == 1
     assert text_lines("甲\n乙\n丙", 40) == 3
     assert text_lines("甲\r\n乙", 40) == 2
-    assert text_lines("党" * 11 + "\n乙", 21) == 3
+    assert text_lines("党" * 11 + "\n乙", 10 * WIDE + CELL_MARGIN) == 3
 
 
 def test_words_break_at_spaces_and_long_words_inside() -> None:
@@ -59,8 +62,9 @@ def test_words_break_at_spaces_and_long_words_inside() -> None:
 
 def test_a_closing_mark_does_not_start_a_line() -> None:
     # 10 characters fit; the 11th is a comma, which takes the character before it along
-    assert text_lines("党" * 10 + "，" + "党", 21) == 2
-    assert text_lines("党" * 9 + "，", 21) == 1
+    width = 10 * WIDE + CELL_MARGIN
+    assert text_lines("党" * 10 + "，" + "党", width) == 2
+    assert text_lines("党" * 9 + "，", width) == 1
 
 
 @given(texts, widths)
@@ -103,6 +107,9 @@ def test_dates_show_as_iso_and_columns_fit_them() -> None:
     assert fitted[0] == 10 and fitted[1] >= DATE_WIDTH
     assert text_lines("0123456789abcdef" * 4, fitted[2]) == 1, "a hash does not break"
     assert fitted[3] == DEFAULT_WIDTH
+    short, long = fit_widths([["工作记录", "企业负责人对党建工作认识还不够深"]], [8, 8])
+    assert text_lines("工作记录", short) == 1, "a short label does not wrap"
+    assert long == 8, "a long text wraps"
 
 
 @given(st.lists(st.lists(st.one_of(texts, st.dates(), st.integers()), max_size=5), max_size=5),
