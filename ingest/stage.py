@@ -98,7 +98,7 @@ def outcomes_to_ingested(ctx: RunContext, roster_outcome: FileOutcome, outcomes:
     inbox_files = outcomes_to_files(outcomes, received, "inbox")
     roster = roster_with_derived(items_to_roster(roster_outcome.items), ctx.dispatch_start,
                                  ctx.profile.mid_level_keywords)
-    outcomes = outcomes_with_vocabulary(outcomes, roster_vocabulary(roster), ctx.quarter.months)
+    outcomes = outcomes_with_vocabulary(outcomes, roster_vocabulary(roster), ctx.quarter.plausible_months)
     items = [it for o in outcomes for it in o.items if it.kind == "record"]
     names = sorted({str(n) for n in roster["name"].dropna()})
     return Ingested(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 
 from zhidao.anchor import Anchor
 from zhidao.context import RunContext
+from zhidao.dates import today_in_china
 from zhidao.errors import FILE_TIMEOUT, INTERNAL, READER_CRASHED, InternalError, ZhidaoError
 from zhidao.frames import rows_of
 from zhidao.ingest import sha256_of
@@ -134,7 +134,7 @@ def _run(ctx: RunContext, staged: Path, progress: Progress | None) -> RunSummary
         written = report(ctx, run_id, ingested, validated, staged, Anchor(ledger.county, seq, head))
         with ledger.write() as conn:
             for path in written:
-                if path.name in ("packet.xlsx", "packet.pdf"):
+                if path.name in ("packet.xlsx", "packet.pdf", "notice.xlsx", "notice.pdf"):
                     ledger.packet_issued(conn, run_id, path, ctx.out / path.name)
     return dataclasses.replace(summary, written=tuple(str(ctx.out / p.relative_to(staged)) for p in written))
 
@@ -157,7 +157,7 @@ def read_inbox(ctx: RunContext, ledger: Ledger, run_id: int, progress: Progress 
     maker = made_by(ctx)
     stored = {} if ctx.reread else ledger.stored_readings(reading_key(maker), sorted({s for s in shas.values() if s}))
     known = ledger.received_dates()
-    today = (ctx.received or dt.date.today()).isoformat()
+    today = (ctx.received or today_in_china()).isoformat()
     outcomes: dict[int, FileOutcome] = {}
     reading_ids: dict[str, int] = {}
     for e in entries:

@@ -82,7 +82,7 @@ class Trace:
 
 def _run_for(conn: Connection, ledger: Ledger, month: str) -> RunRow:
     for run in q.finished_runs(conn, ledger.county):
-        if month in Quarter.parse(run.quarter).months:
+        if month in Quarter.stored(run.quarter).months:
             return run
     raise LedgerError("RUN_NOT_FOUND", f"台账中没有包含 {month} 的已完成运行", Path(str(ledger.path)),
                       "请先运行 zhidao run，或用 --db 指定正确的台账")

@@ -113,7 +113,7 @@ def county_of(ingested: Ingested) -> str:
     return collections.Counter(names).most_common(1)[0][0] if names else ""
 
 
-def _day_cells(ctx: RunContext, validated: Validated, check: CheckStatus) -> dict[tuple[str, str, str], Any]:
+def day_cells(ctx: RunContext, validated: Validated, check: CheckStatus) -> dict[tuple[str, str, str], Any]:
     reported = {(m["instructor"], m["month"]) for m in rows_of(validated.matches) if m["status"] == "ok"}
     due = {(s["instructor"], s["month"]) for s in rows_of(validated.submissions)} \
         if validated.submissions is not None else set()
@@ -139,7 +139,7 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
     if check is None:
         check = check_status(ingested.records, validated.findings, validated.matches, months)
     roster = [r for r in rows_of(ingested.roster) if r["name"]]
-    cells = _day_cells(ctx, validated, check)
+    cells = day_cells(ctx, validated, check)
     pairs = list(dict.fromkeys((r["name"], r["enterprise"]) for r in roster if r["enterprise"]))
     counted = {m["record_id"] for m in rows_of(validated.matches) if m["counted"]}
     records = [r for r in rows_of(ingested.records) if r["record_id"] in counted]
@@ -174,7 +174,8 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
                         for f in sorted(findings, key=lambda f: list(SEVERITY_ZH).index(f["severity"]))],
                        [8, 13, 11, 22, 11, 13, 46, 36, 9]),
         problems=Table("问题清单（工作记录中反映的问题）", ["指导员", "企业", "日期", "存在问题", "来源文件"],
-                       [[r["instructor"], r["enterprise"], iso_to_date(r["visit_date"]), r["problems"], name(r["source"])]
+                       [[r["instructor"], r["enterprise"], iso_to_date(r["visit_date"]), r["problems"],
+                         name(r["source"])]
                         for r in records if (r["problems"] or "").strip() not in _EMPTYISH],
                        [9, 26, 11, 60, 40]),
         sign_in=Table(f"{meeting_name(ctx, county)}签到表",
@@ -262,7 +263,8 @@ def _half_year(ctx: RunContext, validated: Validated, roster: list[dict[str, Any
     """The half year's summaries, and the inputs an assessor weighs — never a grade."""
     summaries = rows_of(validated.summaries) if validated.summaries is not None else []
     got = {s["instructor"]: s for s in summaries}
-    summary_rows = [[n["name"], s["half"], iso_to_date(s["deadline"]), iso_to_date(s["received"]) or "未交"] if (s := got.get(n["name"]))
+    summary_rows = [[n["name"], s["half"], iso_to_date(s["deadline"]), iso_to_date(s["received"]) or "未交"]
+                    if (s := got.get(n["name"]))
                     else [n["name"], "", "", "未到期或不适用"] for n in _unique(roster)]
     subs = rows_of(validated.submissions) if validated.submissions is not None else []
     inputs = []

@@ -77,6 +77,8 @@ def handle_errors(func: F) -> F:
         except ZhidaoError as exc:
             click.echo(f"错误 {exc}", err=True)
             sys.exit(next((code for kind, code in _EXIT_CODES if isinstance(exc, kind)), ExitCode.INTERNAL))
+        except click.ClickException:  # a usage error found inside a command: click prints it in Chinese, exit 2
+            raise
         except KeyboardInterrupt:
             click.echo("已中断：本次运行未完成，原有输出保持不变。", err=True)
             sys.exit(ExitCode.INTERRUPTED)
@@ -190,6 +192,9 @@ def _run_options(func: F) -> F:
         click.option("--county", default=None,
                      help="台账中的县（区）名：多个县共用一个台账时区分数据（默认取规则配置）"),
         click.option("--reread", is_flag=True, default=False, help="重新识别所有文件，不沿用台账中已有的识别结果"),
+        click.option("--issuer", default=None, help="发文单位，印在封面，如 中共青川县委组织部（默认取规则配置）"),
+        click.option("--meeting", default=None,
+                     help="会议名称，印在封面和页眉（默认：县名＋期间＋非公企业党建工作指导员工作交流会）"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -198,31 +203,25 @@ def _run_options(func: F) -> F:
 
 @main.command(epilog=_example(
     "zhidao run 收件箱 --roster 名单.xlsx --quarter 2026Q3 --out 输出/2026Q3",
-    "zhidao run 收件箱 --roster 名单.xlsx --quarter 2026年第三季度 --as-of 2026年10月10日 --out 输出"))
+    "zhidao run 收件箱 --roster 名单.xlsx --quarter 2026年第三季度 --as-of 2026年10月10日 --out 输出",
+    "zhidao run 收件箱 --roster 名单.xlsx --month 2026年10月 --as-of 2026-11-06 --out 输出/10月通报"))
 @click.argument("inbox", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@_quarter_option
+@click.option("--quarter", default=None,
+              help="季度，如 2026Q3、2026年第三季度（半年 2026H2、2026年下半年，全年 2026、2026年）")
+@click.option("--month", default=None, help="月度核查：月份，如 2026-10 或 2026年10月（生成月度通报，代替 --quarter）")
 @_run_options
 @_ocr_option
 @handle_errors
-def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None, as_of: str | None,
-        db: Path, rules: Path | None, county: str | None, reread: bool, jobs: int, file_timeout: float,
-        file_memory: float, ocr_engine: str) -> None:
-    """处理收件箱目录，把本季度的材料写入输出目录。
+def run(**options: Any) -> None:
+    """处理收件箱目录，把本期的材料写入输出目录。
 
-    读取 INBOX 中收到的全部文件，对照名单核查，记入台账，在 --out 目录生成交流会材料和核查结果。
+    读取 INBOX 中收到的全部文件，对照名单核查，记入台账，在 --out 目录生成交流会材料和核查结果；
+    用 --month 时生成该月的月度通报（notice.xlsx、notice.pdf）。
     """
-    from zhidao.context import Quarter, RunContext
-    from zhidao.pipeline.run import run as run_pipeline
-    from zhidao.validate.profile import load_profile
-
-    ctx = RunContext(
-        inbox=inbox, roster=roster, quarter=Quarter.parse(quarter), out=out, db=db,
-        as_of=_date(as_of, "--as-of") or dt.date.today(), received=_date(received, "--received"),
-        ocr_engine=ocr_engine, boundary=_boundary(jobs, file_timeout, file_memory), profile=load_profile(rules),
-        county=county, reread=reread,
-    )
     from zhidao import console
+    from zhidao.pipeline.run import run as run_pipeline
 
+    ctx = _run_context(options)
     progress = console.ProgressWriter(sys.stderr, sys.stderr.isatty())
     try:
         summary = run_pipeline(ctx, progress=progress)
@@ -230,6 +229,42 @@ def run(inbox: Path, roster: Path, quarter: str, out: Path, received: str | None
         progress.close()
     click.echo(summary.describe())
     click.echo(console.closing(summary, ctx))
+
+
+def _period(quarter: str | None, month: str | None) -> Any:
+    from zhidao.context import Quarter
+
+    if (quarter is None) == (month is None):
+        raise click.UsageError("请用 --quarter 指定季度（或半年、全年），或用 --month 指定月份，二者选一")
+    return Quarter.parse(quarter) if quarter is not None else Quarter.parse_month(month or "")
+
+
+def _profile(rules: Path | None, issuer: str | None, meeting: str | None) -> Any:
+    """The rules profile, with the cover's issuing unit and meeting name from the options."""
+    import dataclasses
+
+    from zhidao.validate.profile import load_profile
+
+    profile = load_profile(rules)
+    given = {k: v.strip() for k, v in (("issuer", issuer), ("meeting", meeting)) if v is not None}
+    return dataclasses.replace(profile, **given) if given else profile
+
+
+def _today() -> dt.date:
+    from zhidao.dates import today_in_china
+
+    return today_in_china()
+
+
+def _run_context(o: dict[str, Any]) -> Any:
+    from zhidao.context import RunContext
+
+    return RunContext(
+        inbox=o["inbox"], roster=o["roster"], quarter=_period(o["quarter"], o["month"]), out=o["out"], db=o["db"],
+        as_of=_date(o["as_of"], "--as-of") or _today(), received=_date(o["received"], "--received"),
+        ocr_engine=o["ocr_engine"], boundary=_boundary(o["jobs"], o["file_timeout"], o["file_memory"]),
+        profile=_profile(o["rules"], o["issuer"], o["meeting"]), county=o["county"], reread=o["reread"],
+    )
 
 
 @main.command(epilog=_example("zhidao demo", "zhidao demo --out 输出/示例"))
@@ -252,9 +287,15 @@ def demo(out: Path, db: Path | None) -> None:
         boundary=_boundary(os.cpu_count() or 1, 120.0, 2.0),
         profile=load_profile(),
     )
-    summary = run_pipeline(ctx)
+    from zhidao import console
+
+    progress = console.ProgressWriter(sys.stderr, sys.stderr.isatty())
+    try:
+        summary = run_pipeline(ctx, progress=progress)
+    finally:
+        progress.close()
     click.echo(summary.describe())
-    click.echo(f"季度交流会材料：{(out / 'packet.xlsx').resolve()}")
+    click.echo(console.closing(summary, ctx, demo=True))
 
 
 @main.command(epilog=_example("zhidao packet 收件箱 --roster 名单.xlsx --quarter 2026年三季度 --out 输出"))

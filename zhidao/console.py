@@ -117,6 +117,7 @@ class Outlook:
     packets: tuple[str, ...]
     period: str  # 2026年第三季度
     review_command: str  # the command that exports the values to check
+    period_option: str = "--quarter"  # the option that named the period (--month for a monthly check)
 
 
 def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
@@ -127,6 +128,11 @@ def _jsonl(path: Path) -> Iterable[dict[str, Any]]:
             if line.strip():
                 row: dict[str, Any] = json.loads(line)
                 yield row
+
+
+# The deliverables the summary names, by file name.
+DOCUMENTS = {"packet.xlsx": "季度交流会材料", "packet.pdf": "季度交流会材料", "notice.xlsx": "月度通报",
+             "notice.pdf": "月度通报"}
 
 
 def read_outlook(summary: RunSummary, months: Sequence[str], period: str, open_values: int | None,
@@ -146,16 +152,16 @@ def read_outlook(summary: RunSummary, months: Sequence[str], period: str, open_v
     for f in _jsonl(out / "findings.jsonl"):
         severity = str(f.get("severity") or "")
         severities[severity] = severities.get(severity, 0) + 1
-    packets = tuple(p for p in summary.written if Path(p).name in ("packet.xlsx", "packet.pdf"))
+    packets = tuple(str(Path(p).resolve()) for p in summary.written if Path(p).name in DOCUMENTS)
     return Outlook(summary.files, failed, summary.records, in_period, severities, open_values, packets,
-                   period, review_command)
+                   period, review_command, "--month" if len(months) == 1 else "--quarter")
 
 
 def warnings(o: Outlook) -> list[str]:
     if o.records == 0:
         return [NO_FORMS]
     if o.records_in_period == 0:
-        return [f"本期（{o.period}）没有任何工作记录落在期内，请检查 --quarter"]
+        return [f"本期（{o.period}）没有任何工作记录落在期内，请检查 {o.period_option}"]
     return []
 
 
@@ -175,7 +181,7 @@ def summary_lines(o: Outlook) -> list[str]:
     counts = [f"{SEVERITY_ZH.get(s, s)} {o.findings[s]} 条"
               for s in (*_SEVERITY_ORDER, *sorted(set(o.findings) - set(_SEVERITY_ORDER))) if o.findings.get(s)]
     lines.append(f"核查发现：{sum(o.findings.values())} 条" + (f"（{'，'.join(counts)}）" if counts else ""))
-    lines += [f"季度交流会材料：{p}" for p in o.packets]
+    lines += [f"{DOCUMENTS[Path(p).name]}：{p}" for p in o.packets]
     lines += [f"注意：{w}" for w in warnings(o)]
     step = next_command(o)
     if step:
@@ -220,8 +226,14 @@ def _quoted(text: str) -> str:
     return shlex.quote(text)
 
 
-def closing(summary: RunSummary, ctx: RunContext) -> str:
-    """The closing summary of a finished run (from its outputs in OUT and the ledger)."""
+def closing(summary: RunSummary, ctx: RunContext, demo: bool = False) -> str:
+    """The closing summary of a finished run (from its outputs in OUT and the ledger); the demo's
+    closes with how to run the same on the office's own files."""
     outlook = read_outlook(summary, ctx.quarter.months, ctx.quarter.label, open_values(ctx.db, ctx.county_key),
                            review_command(ctx.db, ctx.county_key))
-    return summary_text(outlook)
+    text = summary_text(outlook)
+    if demo:
+        text += (f"\n以上是自带的示例数据（{ctx.quarter.label}，人名、企业均为虚构）。"
+                 "\n用自己的文件：zhidao run 收件箱 --roster 名单.xlsx --quarter 2026年第三季度 --out 输出"
+                 "\n月度核查：zhidao run 收件箱 --roster 名单.xlsx --month 2026年10月 --out 输出/10月")
+    return text

@@ -12,24 +12,42 @@ from .errors import BAD_OPTION, ConfigError
 from .model import Boundary
 
 # The written forms of a period, checked in order on the NFKC-folded text: (kind, pattern).
-# L: 2026Q3 / 2026-H2 (letter and number); C: 2026年第三季度; H: 2026年下半年; Y: 2026 / 2026年.
+# L: 2026Q3 / 2026-H2 (letter and number); C: 2026年第三季度; H: 2026年下半年; Y: 2026 / 2026年;
+# M (a month, `run --month` only): 2026-10, 2026/10, 2026.10, 2026年10月, 202610.
 _PERIOD_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("L", re.compile(r"(\d{4})\s*(?:年\s*)?[-/.]?\s*([QqHh])\s*([1-4])")),
     ("C", re.compile(r"(\d{4})\s*年?\s*第?\s*([1-4一二三四])\s*季度?")),
     ("H", re.compile(r"(\d{4})\s*年?\s*([上下])\s*半\s*年")),
     ("Y", re.compile(r"(\d{4})\s*(?:年|年度|年全年)?")),
 )
+_MONTH_FORM = re.compile(r"(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*月?|(\d{2}))")
 _NUMBER = {"1": 1, "2": 2, "3": 3, "4": 4, "一": 1, "二": 2, "三": 3, "四": 4}
 _PERIOD_REMEDY = "请写成 2026Q3 或 2026年第三季度；半年写 2026H2 或 2026年下半年；全年写 2026 或 2026年"
 
 
 @dataclass(frozen=True)
 class Quarter:
-    """The period a run reports on: a quarter (2026Q3), a half year (2026H2) or a year (2026)."""
+    """The period a run reports on: a quarter (2026Q3), a half year (2026H2), a year (2026) or a
+    month (2026-10: the monthly check, `run --month`)."""
 
     year: int
-    number: int  # 1..4 for a quarter, 1..2 for a half year, 0 for the whole year
-    kind: str = "Q"  # Q | H | Y
+    number: int  # 1..4 for a quarter, 1..2 for a half year, 1..12 for a month, 0 for the whole year
+    kind: str = "Q"  # Q | H | Y | M
+
+    @classmethod
+    def stored(cls, text: str) -> Quarter:
+        """A period as the ledger stores it (str() of a Quarter): 2026Q3, 2026H2, 2026, 2026-10."""
+        return cls.parse_month(text) if re.fullmatch(r"\d{4}-\d{2}", text) else cls.parse(text)
+
+    @classmethod
+    def parse_month(cls, text: str) -> Quarter:
+        """2026-10, 2026/10, 2026.10, 2026年10月, 202610 (full-width too) → the month 2026-10."""
+        folded = unicodedata.normalize("NFKC", text).strip()
+        m = _MONTH_FORM.fullmatch(folded)
+        month = int(m.group(2) or m.group(3)) if m else 0
+        if m is None or not 1 <= month <= 12 or not 1990 <= int(m.group(1)) <= 2100:
+            raise ConfigError(BAD_OPTION, f"月份格式不对：{text!r}", remedy="请写成 2026-10 或 2026年10月")
+        return cls(int(m.group(1)), month, "M")
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
@@ -55,19 +73,34 @@ class Quarter:
 
     @property
     def months(self) -> tuple[str, ...]:
+        if self.kind == "M":
+            return (f"{self.year:04d}-{self.number:02d}",)
         span = {"Q": 3, "H": 6, "Y": 12}[self.kind]
         first = span * (self.number - 1) + 1 if self.kind != "Y" else 1
         return tuple(f"{self.year:04d}-{m:02d}" for m in range(first, first + span))
 
     @property
+    def plausible_months(self) -> tuple[str, ...]:
+        """The months a visit date on a form naming no month is expected in, unquestioned: the
+        period's; for a monthly check, its quarter's (an inbox collected over the quarter holds
+        the other months' forms too, and their dates are not misreadings)."""
+        if self.kind == "M":
+            return Quarter(self.year, (self.number - 1) // 3 + 1).months
+        return self.months
+
+    @property
     def label(self) -> str:
         if self.kind == "Y":
             return f"{self.year}年"
+        if self.kind == "M":
+            return f"{self.year}年{self.number}月"
         if self.kind == "H":
             return f"{self.year}年{'上' if self.number == 1 else '下'}半年"
         return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
 
     def __str__(self) -> str:
+        if self.kind == "M":
+            return self.months[0]
         return str(self.year) if self.kind == "Y" else f"{self.year}{self.kind}{self.number}"
 
 
