@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,21 @@ class _LogFile(logging.FileHandler):
         return None
 
 
+class ShanghaiFormatter(logging.Formatter):
+    """Log times in the county's time zone, with the offset: 2026-12-02 11:13:53+08:00."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        from zhidao.store.ledger import SHANGHAI
+
+        return datetime.fromtimestamp(record.created, SHANGHAI).isoformat(sep=" ", timespec="seconds")
+
+
 @contextmanager
 def run_log(path: Path) -> Iterator[None]:
     """Send every log record of the run — zhidao's, the libraries', warnings — to ``path``, and
     none to the screen (Python's last-resort handler prints to stderr when no handler is set)."""
     handler = _LogFile(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(ShanghaiFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root, ours = logging.getLogger(), logging.getLogger("zhidao")
     level = ours.level
     root.addHandler(handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,9 @@ def test_a_monthly_run_writes_the_notice_not_the_packet(months: dict[str, Path])
         assert openpyxl.load_workbook(out / "notice.xlsx").sheetnames == list(NOTICE_SHEETS)
         stdout = (out / "stdout.txt").read_text(encoding="utf-8")
         assert f"月度通报：{out / 'notice.xlsx'}" in stdout
+        # OUT/run.log, its times in Asia/Shanghai
+        first = (out / "run.log").read_text(encoding="utf-8").splitlines()[0]
+        assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00 INFO zhidao: zhidao run", first), first
         # findings of the month only (and none of another month of the quarter)
         assert {f["month"] for f in read_jsonl(out / "findings.jsonl")} <= {month, None}
 

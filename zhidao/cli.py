@@ -59,7 +59,8 @@ def _log_crash(exc: BaseException) -> Path | None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as fh:
-            fh.write(f"--- {dt.datetime.now().isoformat(timespec='seconds')} zhidao {' '.join(sys.argv[1:])}\n")
+            when = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+            fh.write(f"--- {when} zhidao {' '.join(sys.argv[1:])}\n")
             fh.write("".join(traceback.format_exception(exc)))
     except OSError:
         return None
