@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import Levenshtein
+
 from .labels import RECORD_LABELS, RECORD_MATCHER, LabelMatcher, norm_label
 
 _LABEL_MAX_LEN = 14  # as forms._LABEL_MAX_LEN: longer text is a value
@@ -21,14 +23,8 @@ _SYNONYMS = sorted({norm_label(s) for syns in RECORD_LABELS.values() for s in sy
 
 
 def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions), for short strings."""
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    """Levenshtein distance (insertions, deletions, substitutions), by rapidfuzz."""
+    return int(Levenshtein.distance(a, b))
 
 
 def allowed_errors(label: str) -> int:
