@@ -498,21 +498,21 @@ DECODERS: dict[str, Callable[[bytes], str]] = {
 }
 
 
-def bench_csv(corpus: list[Roster]) -> tuple[dict[tuple[str, str, str], Counter[str]], dict[str, float], list[str]]:
+def bench_csv(corpus: list[Roster]) -> tuple[dict[tuple[str, str, str], Counter[str]], dict[str, float],
+                                             Counter[str]]:
     table: dict[tuple[str, str, str], Counter[str]] = {}
     seconds: dict[str, float] = {}
-    wrong_examples: list[str] = []
     for name, decoder in DECODERS.items():
         t = time.perf_counter()
         for r in corpus:
-            verdict = judge(decoder, r.data, r.text)
-            table.setdefault((r.label, r.size, name), Counter())[verdict] += 1
-            if verdict == "wrong" and len(wrong_examples) < 12 and name != "before (utf-8-sig, gb18030)":
-                best = charset_normalizer.from_bytes(r.data).best()
-                wrong_examples.append(f"{name}: {r.label} {r.size} ({len(r.data)} bytes) → "
-                                      f"{best.encoding if best else None}")
+            table.setdefault((r.label, r.size, name), Counter())[judge(decoder, r.data, r.text)] += 1
         seconds[name] = time.perf_counter() - t
-    return table, seconds, wrong_examples
+    guesses: Counter[str] = Counter()  # what charset-normalizer's best() said where it was wrong
+    for r in corpus:
+        if judge(decode_cn, r.data, r.text) == "wrong":
+            best = charset_normalizer.from_bytes(r.data).best()
+            guesses[f"{r.label} {r.size} → {best.encoding if best else None}"] += 1
+    return table, seconds, guesses
 
 
 # --- (c) file names ----------------------------------------------------------------------------------
@@ -538,6 +538,16 @@ def decode_name_cn(raw: bytes) -> str:
     return str(best) if best is not None else raw.decode("utf-8", "replace")
 
 
+def decode_name_guarded(raw: bytes) -> str:
+    """As roster_csv.decode: UTF-8, else GB18030 or Big5 by roster_csv.legacy_encoding."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    encoding = roster_csv.legacy_encoding(raw)
+    return raw.decode(encoding) if encoding else raw.decode("utf-8", "replace")
+
+
 def bench_names(rng: random.Random, n: int) -> dict[str, Counter[str]]:
     out: dict[str, Counter[str]] = {}
     for _ in range(n):
@@ -546,7 +556,9 @@ def bench_names(rng: random.Random, n: int) -> dict[str, Counter[str]]:
         for label, codec, name in (("GBK", "gbk", f"{month}月份指导员工作记录 {person(rng)}.docx"),
                                    ("Big5", "cp950", f"{month}月份指導員工作記錄 {traditional}.docx")):
             raw = name.encode(codec)
-            for which, decoder in (("before", decode_name_before), ("charset-normalizer", decode_name_cn)):
+            for which, decoder in (("before (inbox.decode_name)", decode_name_before),
+                                   ("charset-normalizer best()", decode_name_cn),
+                                   ("roster_csv.legacy_encoding", decode_name_guarded)):
                 out.setdefault(f"{label} / {which}", Counter())["right" if decoder(raw) == name else "wrong"] += 1
     return out
 
@@ -617,7 +629,7 @@ def report_distance(rng: random.Random, pairs: int, repeat: int) -> None:
 
 def report_csv(rng: random.Random, tiny: int, short: int, long: int) -> None:
     corpus = csv_corpus(rng, tiny, short, long)
-    table, seconds, wrong = bench_csv(corpus)
+    table, seconds, guesses = bench_csv(corpus)
     names = list(DECODERS)
     print("\n## (b) CSV encodings (right / wrong, silently / refused)\n")
     print("| file | " + " | ".join(names) + " |")
@@ -637,8 +649,8 @@ def report_csv(rng: random.Random, tiny: int, short: int, long: int) -> None:
     print("| **all** | " + " | ".join(f"**{totals[n]['right']} / {totals[n]['wrong']} / {totals[n]['refused']}**"
                                       for n in names) + " |")
     print("| time for all files (s) | " + " | ".join(f"{seconds[n]:.2f}" for n in names) + " |")
-    for line in wrong:
-        print(f"- wrong: {line}")
+    print("\ncharset-normalizer best() where it was wrong: "
+          + "; ".join(f"{k} ×{n}" for k, n in guesses.most_common()))
 
 
 if __name__ == "__main__":
