@@ -51,9 +51,21 @@ _STRIP = re.compile(r"[\s:：*＊]+")
 _PAREN = re.compile(r"[（(][^）)]{0,8}[）)]$")
 
 
+# The traditional forms of the characters the labels above are written with (a roster or form
+# made in Taiwan, Hong Kong or with a traditional input method: 派駐企業, 聯繫電話, 性別).
+_TRADITIONAL = str.maketrans({
+    "駐": "驻", "業": "业", "聯": "联", "繫": "系", "電": "电", "話": "话", "別": "别", "單": "单", "職": "职",
+    "務": "务", "級": "级", "黨": "党", "學": "学", "歷": "历", "導": "导", "員": "员", "稱": "称", "間": "间",
+    "號": "号", "碼": "码", "選": "选", "結": "结", "調": "调", "開": "开", "註": "注", "備": "备", "內": "内",
+    "簽": "签", "見": "见", "報": "报", "責": "责", "題": "题", "議": "议", "類": "类", "記": "记", "錄": "录",
+    "負": "负", "時": "时", "況": "况", "審": "审", "齡": "龄", "專": "专", "機": "机",
+})
+
+
 def norm_label(text: str) -> str:
-    """Fold width, drop white space, colons and a trailing short parenthesis ('签字（盖章）')."""
-    t = _STRIP.sub("", unicodedata.normalize("NFKC", text))
+    """Fold width and traditional characters, drop white space, colons and a trailing short
+    parenthesis ('签字（盖章）')."""
+    t = _STRIP.sub("", unicodedata.normalize("NFKC", text)).translate(_TRADITIONAL)
     return _PAREN.sub("", t)
 
 

@@ -158,3 +158,16 @@ def test_vocabulary_decisions_are_the_reference_distances(key: str, written: str
     got = vocab.match_value(key, written, VOCAB)
     with mock.patch.object(vocab, "edit_distance", _reference_bounded):
         assert got == vocab.match_value(key, written, VOCAB)
+
+
+def test_a_traditional_header_maps_every_column(tmp_path: Path) -> None:
+    """性別, 工作單位, 職務職級, 派駐企業, 聯繫電話 are the simplified labels: the Big5 roster's
+    columns are all read, not only its names."""
+    path = tmp_path / "名单.csv"
+    path.write_bytes(CASES["big5"][0])
+    outcome = read_path(path, path.name)
+    assert not outcome.errors, outcome.errors
+    first = outcome.items[0]
+    assert first.get("unit") == "縣商務局" and first.get("enterprise") == "青川縣綠谷茶業有限公司"
+    assert first.get("position") == "科員" and first.get("phone") == "13990812234"
+    assert [it.get("gender") for it in outcome.items] == ["男", "男", "女"]
