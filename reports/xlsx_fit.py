@@ -99,11 +99,12 @@ def text_lines(text: str, width: float, size: float = BASE_SIZE) -> int:
 
 
 def display_text(value: Any) -> str:
-    """A cell's value as it shows: a date as yyyy-mm-dd, None as nothing."""
+    """A cell's value as it shows: a date as yyyy-mm-dd (a date read back from a file is a
+    datetime at midnight), None as nothing."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
@@ -115,8 +116,9 @@ def line_height(size: float = BASE_SIZE) -> float:
 
 
 def cell_height(value: Any, width: float, size: float = BASE_SIZE, wrap: bool = True) -> float:
-    """The height, in points, a cell needs to show ``value`` whole (an unwrapped cell: one line)."""
-    lines = text_lines(display_text(value), width, size) if wrap else 1
+    """The height, in points, a cell needs to show ``value`` whole: an unwrapped cell, a number or
+    a date (they never wrap: too wide, they show ####) take one line."""
+    lines = text_lines(display_text(value), width, size) if wrap and isinstance(value, str) else 1
     return lines * line_height(size) + ROW_PAD_PT
 
 
