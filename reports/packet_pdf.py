@@ -1,122 +1,161 @@
-"""packet.pdf: the printable meeting packet (ReportLab, A4, CJK font embedded): a cover, the
-tables, a bar chart of days per month, and one page per instructor as the outline of their
-report at the meeting."""
+"""packet.pdf: the printable meeting packet (ReportLab, A4, CJK fonts embedded) as a meeting
+material: a 公文-style cover, a contents page, the tables, a bar chart of days per month, the
+sign-in sheet, and one page per instructor as the outline of their report at the meeting. The
+frame (cover, contents, header, "第 N 页 共 M 页" footer) is reports/pdf_layout.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from reportlab.graphics.charts.barcharts import VerticalBarChart
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Line, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer
 
-from zhidao.anchor import Anchor
-from zhidao.fonts import register_cjk_font
+from zhidao.dates import date_zh
+from zhidao.names import enterprise_core
 
-from .inert import pdf_markup, pdf_plain
-from .packet_data import MISSING, PENDING, InstructorPage, Packet
+from .inert import pdf_plain
+from .packet_data import MISSING, NOT_DUE, PENDING, InstructorPage, Packet, month_label
 from .packet_data import Table as PacketTable
+from .pdf_layout import (
+    FRAME_HEIGHT,
+    RED,
+    TEXT_WIDTH,
+    Chart,
+    Cover,
+    Running,
+    Section,
+    Styles,
+    build_pdf,
+    data_table,
+    fonts,
+)
+from .pdf_layout import para as _para
 
 _PALETTE = [colors.HexColor(c) for c in ("#4472C4", "#ED7D31", "#A5A5A5", "#FFC000", "#5B9BD5", "#70AD47")]
-_WIDTH = A4[0] - 30 * mm
+_SIGN_ROW = 13 * mm  # a sign-in row: room to sign by hand
+_SIGN_COLUMN = 45 * mm
+_NOT_A_BAR = {MISSING: MISSING, PENDING: "待核对", NOT_DUE: "未到期"}  # a day cell drawn as a note, not a bar
+_LABEL_CHARS = 14
+_GAP = 8  # between two rows' groups of bars
 
 
-class _Styles:
-    def __init__(self, font: str) -> None:
-        self.title = ParagraphStyle("title", fontName=font, fontSize=22, leading=30, alignment=1)
-        self.h1 = ParagraphStyle("h1", fontName=font, fontSize=15, leading=22, spaceAfter=6, keepWithNext=1)
-        self.h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=18, spaceBefore=6, spaceAfter=3,
-                                 keepWithNext=1)
-        self.body = ParagraphStyle("body", fontName=font, fontSize=10, leading=15, wordWrap="CJK")
-        self.cell = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=10, wordWrap="CJK")
-        self.cover = ParagraphStyle("cover", fontName=font, fontSize=13, leading=22, alignment=1)
-        self.draft = ParagraphStyle("draft", fontName=font, fontSize=20, leading=30, alignment=1,
-                                    textColor=colors.HexColor("#C00000"))
-        self.note = ParagraphStyle("note", fontName=font, fontSize=11, leading=18, alignment=1, wordWrap="CJK")
+def _toc_name(title: str, meeting: str) -> str:
+    """A table's contents entry: its title without the meeting's name and the note in brackets
+    ('…交流会材料 · 概览' → 概览, '驻企天数（每月不少于 4 天…）' → 驻企天数)."""
+    short = title.removeprefix(meeting).removeprefix("材料").split("（")[0]
+    return short.split(" · ")[-1].strip() or title
 
 
-def _para(text: Any, style: ParagraphStyle) -> Paragraph:
-    """Every paragraph of the packet: its text escaped, so markup in a form prints literally."""
-    return Paragraph(pdf_markup(text), style)
+def _table_section(table: PacketTable, meeting: str, st: Styles, **kwargs: Any) -> Section:
+    return Section(table.title, [data_table(table.header, table.rows, table.widths, st), Spacer(1, 8)],
+                   toc=_toc_name(table.title, meeting), **kwargs)
 
 
-def _cell(value: Any, style: ParagraphStyle, width: float) -> Paragraph | str:
-    """A value that fits its column as a plain string (fast, drawn as it is); a longer one as a
-    paragraph that wraps inside the cell."""
-    text = pdf_plain(value)
-    if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= width - 6:
-        return text
-    return _para(text, style)
+def _chart_label(name: Any, enterprise: Any) -> str:
+    label = f"{pdf_plain(name)}·{enterprise_core(pdf_plain(enterprise))}"
+    return label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 1] + "…"
 
 
-_CHUNK = 40  # rows per Table: ReportLab re-measures the rest of a table at every page split
-
-
-def _table(table: PacketTable, st: _Styles, font: str) -> list[Flowable]:
-    widths = table.widths or [1] * len(table.header)
-    col_widths = [w * _WIDTH / sum(widths) for w in widths]
-    header = [_cell(h, st.cell, w) for h, w in zip(table.header, col_widths, strict=True)]
-    body = [[_cell(v, st.cell, w) for v, w in zip(row, col_widths, strict=True)] for row in table.rows] or \
-        [["（无）"] + [""] * (len(table.header) - 1)]
-    out: list[Flowable] = [_para(table.title, st.h1)] if table.title else []
-    for start in range(0, len(body), _CHUNK):
-        data = [header, *body[start : start + _CHUNK]]
-        plain = all(isinstance(c, str) for row in data for c in row)  # no wrapping: fixed heights
-        grid = Table(data, colWidths=col_widths, repeatRows=1, rowHeights=[14] * len(data) if plain else None)
-        grid.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), 7.5),
-                                  ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                                  ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
-                                  ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-        out.append(grid)
-    out.append(Spacer(1, 8))
+def _charts(packet: Packet, st: Styles) -> list[Flowable]:
+    """Days per month as horizontal bars, one row per instructor and enterprise (so the labels
+    never overlap), the months as the legend, the minimum as a red dashed line; a month with
+    no count (未报送, 待核对, 未到期) is a note where its bar would be. Many rows: one drawing
+    a page."""
+    font, n = st.fonts.serif, len(packet.months)
+    rows = packet.days.rows
+    bar = 6.0 if n <= 3 else 4.0
+    band = n * bar + _GAP  # one row's height
+    per_page = max(1, int((FRAME_HEIGHT - 120) // band))
+    label_w = max([stringWidth(_chart_label(r[0], r[1]), font, 7) for r in rows] or [40]) + 8
+    top = max([v for r in rows for v in r[2 : 2 + n] if isinstance(v, int)] + [packet.days_min])
+    vmax = max(5, top + 1)
+    step = 1 if vmax <= 12 else math.ceil(vmax / 10)
+    vmax = math.ceil(vmax / step) * step
+    out: list[Flowable] = []
+    for start in range(0, max(len(rows), 1), per_page):
+        chunk = rows[start : start + per_page]
+        if start:
+            out.append(_para(f"各指导员每月驻企天数（续，第 {start + 1}–{start + len(chunk)} 行）", st.h2))
+        out.append(_chart(chunk, packet, font, label_w, bar, vmax, step))
     return out
 
 
-def _chart(packet: Packet, font: str) -> Drawing:
-    rows = packet.days.rows
-    drawing = Drawing(_WIDTH, 230)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 30, 50, _WIDTH - 130, 160
-    chart.data = [[v if isinstance(v := row[2 + i], int) else 0 for row in rows] for i in range(len(packet.months))]
-    chart.categoryAxis.categoryNames = [f"{pdf_plain(r[0])}\n{pdf_plain(r[1])[:6]}" for r in rows]
+def _chart(rows: Sequence[list[Any]], packet: Packet, font: str, label_w: float, bar: float, vmax: int,
+           step: int) -> Chart:
+    n = len(packet.months)
+    band = n * bar + _GAP
+    plot_h = max(len(rows), 1) * band
+    drawing = Chart(TEXT_WIDTH, plot_h + 62, initialFontName=font)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = label_w, 22, TEXT_WIDTH - label_w - 30, plot_h
+    # the series bottom-up within a row: the last month first, so the first month is on top
+    chart.data = [[v if isinstance(v := r[2 + i], int) else None for r in rows] or [None] for i in reversed(range(n))]
+    chart.categoryAxis.categoryNames = [_chart_label(r[0], r[1]) for r in rows] or [""]
+    chart.categoryAxis.reverseDirection = 1  # the first row on top, as in the table
     chart.categoryAxis.labels.fontName = font
-    chart.categoryAxis.labels.fontSize = 6
-    chart.valueAxis.valueMin = 0
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.labels.dx = -3
+    chart.categoryAxis.tickLeft = 0
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, vmax, step
     chart.valueAxis.labels.fontName = font
-    for i in range(len(packet.months)):
-        chart.bars[i].fillColor = _PALETTE[i % len(_PALETTE)]
-    legend = Legend()
-    legend.x, legend.y = _WIDTH - 90, 200
-    legend.fontName = font
-    legend.colorNamePairs = [(_PALETTE[i % len(_PALETTE)], f"{int(m[5:])}月") for i, m in enumerate(packet.months)]
+    chart.valueAxis.labels.fontSize = 7
+    chart.valueAxis.visibleGrid = 1
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#D9D9D9")
+    chart.valueAxis.gridStrokeWidth = 0.4
+    chart.groupSpacing, chart.barSpacing, chart.barWidth = _GAP, 0, bar
+    chart.barLabelFormat = "%d"
+    chart.barLabels.fontName = font
+    chart.barLabels.fontSize = 6
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 2
+    for i in range(n):
+        chart.bars[n - 1 - i].fillColor = _PALETTE[i % len(_PALETTE)]
+        chart.bars[n - 1 - i].strokeColor = None
     drawing.add(chart)
+    x_min = chart.x + packet.days_min / vmax * chart.width
+    drawing.add(Line(x_min, chart.y, x_min, chart.y + plot_h + 4, strokeColor=RED, strokeWidth=1,
+                     strokeDashArray=[4, 3]))
+    drawing.add(String(x_min, chart.y + plot_h + 7, f"最低 {packet.days_min} 天", fontName=font, fontSize=7.5,
+                       fillColor=RED, textAnchor="middle"))
+    drawing.add(String(chart.x + chart.width + 4, chart.y - 13, "（天）", fontName=font, fontSize=7,
+                       textAnchor="start"))
+    for j, row in enumerate(rows):
+        for i, value in enumerate(row[2 : 2 + n]):
+            if isinstance(value, int):
+                continue
+            y = chart.y + plot_h - j * band - _GAP / 2 - (i + 0.5) * bar  # where month i's bar would be
+            drawing.add(String(chart.x + 3, y - 2.2, f"{month_label(packet.months[i])}：{_NOT_A_BAR.get(value, value)}",
+                               fontName=font, fontSize=6, fillColor=RED if value == MISSING else colors.grey))
+    legend = Legend()
+    legend.x, legend.y = chart.x + chart.width, plot_h + 56
+    legend.alignment, legend.columnMaximum, legend.deltax = "right", 1, 40
+    legend.fontName, legend.fontSize = font, 7.5
+    legend.dx, legend.dy, legend.boxAnchor = 7, 7, "ne"
+    legend.colorNamePairs = [(_PALETTE[i % len(_PALETTE)], month_label(m)) for i, m in enumerate(packet.months)]
     drawing.add(legend)
-    drawing.add(String(30, 218, pdf_plain(f"各指导员每月驻企天数（每月不少于 {packet.days_min} 天）"), fontName=font,
-                       fontSize=10))
     return drawing
 
 
-def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) -> list[Flowable]:
-    out: list[Flowable] = [PageBreak(), _para(f"{page.name}　工作汇报提纲", st.h1),
-                           _para(f"派出单位：{page.unit}　　派驻企业：{'、'.join(page.enterprises)}", st.body),
+def _instructor(page: InstructorPage, packet: Packet, st: Styles, first: bool) -> Section:
+    out: list[Flowable] = [_para(f"派出单位：{page.unit}　　派驻企业：{'、'.join(page.enterprises)}", st.body),
                            _para("一、每月驻企天数", st.h2)]
-    header = ["派驻企业", *[f"{int(m[5:])}月" for m in packet.months]]
+    header = ["派驻企业", *[month_label(m) for m in packet.months]]
     rows = [[e, *[next(v for ee, mm_, v in page.days if ee == e and mm_ == m) for m in packet.months]]
             for e in page.enterprises]
-    out += _table(PacketTable("", header, rows, [40, *[10] * len(packet.months)]), st, font)
+    out += [data_table(header, rows, [40, *[10] * len(packet.months)], st), Spacer(1, 4)]
     if any(v == MISSING for _, _, v in page.days):
-        out.append(_para(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.body))
+        out.append(_para(f"注：“{MISSING}”表示该月没有收到任何工作记录。", st.small))
     if any(v == PENDING for _, _, v in page.days):
-        out.append(_para(f"注：“{PENDING}”表示收到了该月的工作记录，但其日期尚未经人核对，天数暂不计入。", st.body))
+        out.append(_para(f"注：“{PENDING}”表示收到了该月的工作记录，但其日期尚未经人核对，天数暂不计入。", st.small))
     out.append(_para("二、履行的职责", st.h2))
     out.append(_para("、".join(page.duties) or "本期记录中未涉及", st.body))
     out.append(_para("三、企业存在的问题", st.h2))
@@ -125,58 +164,32 @@ def _instructor(page: InstructorPage, packet: Packet, st: _Styles, font: str) ->
     out.append(_para("四、需要说明的核查发现", st.h2))
     out += [_para(f"{i}. {f}", st.body) for i, f in enumerate(page.findings, start=1)] or \
         [_para("无", st.body)]
-    return out
+    return Section(f"{page.name}　工作汇报提纲", out, level=1, new_page=True,
+                   group="各指导员工作汇报提纲" if first else "")
 
 
-def _footer(anchor: Anchor | None, draft: str, font: str) -> Callable[[Canvas, Any], None]:
-    """Every page: the chain head the packet is issued on, small and grey below the frame; a
-    draft's mark in red above the frame and in the footer."""
-    text = pdf_plain(anchor.footer()) if anchor is not None else ""
-    mark = pdf_plain(draft)
-
-    def draw(canvas: Canvas, _doc: Any) -> None:
-        canvas.saveState()
-        if text:
-            canvas.setFont(font, 6.5)
-            canvas.setFillColor(colors.grey)
-            canvas.drawString(15 * mm, 8 * mm, text)
-        if mark:
-            canvas.setFillColor(colors.HexColor("#C00000"))
-            canvas.setFont(font, 9)
-            canvas.drawRightString(A4[0] - 15 * mm, A4[1] - 10 * mm, mark)
-            canvas.drawRightString(A4[0] - 15 * mm, 11.5 * mm if text else 8 * mm, mark)
-        canvas.restoreState()
-
-    return draw
+def _sign_in(table: PacketTable, st: Styles) -> Section:
+    """The sign-in sheet on its own pages: rows high enough to sign in, a wide 签到 column."""
+    grid = data_table(table.header, table.rows, table.widths, st, min_row=_SIGN_ROW,
+                      min_widths={len(table.header) - 1: _SIGN_COLUMN})
+    when = _para("会议时间：　　　　年　　月　　日　　　　会议地点：", st.body)
+    return Section(table.title, [when, Spacer(1, 4), grid], toc="签到表", new_page=True)
 
 
 def write_packet_pdf(path: Path, packet: Packet) -> Path:
-    font = register_cjk_font()
-    st = _Styles(font)
-    story: list[Flowable] = [
-        Spacer(1, 60 * mm), _para(f"{packet.county}非公企业党建工作指导员", st.title),
-        _para(f"{packet.period_label}工作交流会材料", st.title), Spacer(1, 30 * mm),
-        *([_para(packet.draft, st.draft),
-           _para("材料中标“待核对”“已报送·待核对”的内容依据尚未经人核对的识别结果；"
-                 "核对后（zhidao review export / apply）重新运行即可生成定稿。", st.note), Spacer(1, 10 * mm)]
-          if packet.draft else []),
-        _para(f"制作日期：{packet.made}", st.cover), PageBreak(),
-    ]
-    story += _table(packet.overview, st, font)
-    story += _table(packet.days, st, font)
-    story += [_chart(packet, font), PageBreak()]
-    for table in (packet.submissions, packet.duties, *(packet.half_year or ()), packet.findings, packet.problems,
-                  packet.sign_in):
-        story += _table(table, st, font)
-    for page in packet.instructors:
-        story += _instructor(page, packet, st, font)
-    title = pdf_plain(f"{packet.county}{packet.period_label}工作交流会材料")
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                            bottomMargin=15 * mm, title=title, author="zhidao",
-                            keywords=packet.anchor.text() if packet.anchor else "")
-    if packet.anchor is None and not packet.draft:
-        doc.build(story)
-    else:
-        footer = _footer(packet.anchor, packet.draft, font)
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return path
+    st = Styles(fonts())
+    meeting = packet.meeting
+    sections = [_table_section(packet.overview, meeting, st), _table_section(packet.days, meeting, st),
+                Section(f"各指导员每月驻企天数（每月不少于 {packet.days_min} 天）", _charts(packet, st),
+                        toc="各指导员每月驻企天数")]
+    for table in (packet.submissions, packet.duties, *(packet.half_year or ()), packet.findings, packet.problems):
+        sections.append(_table_section(table, meeting, st))
+    sections.append(_sign_in(packet.sign_in, st))
+    sections += [_instructor(page, packet, st, i == 0) for i, page in enumerate(packet.instructors)]
+    note = ("材料中标“待核对”“已报送·待核对”的内容依据尚未经人核对的识别结果；"
+            "核对后（zhidao review export / apply）重新运行即可生成定稿。") if packet.draft else ""
+    cover = Cover(title=packet.title, issuer=packet.issuer, date=date_zh(packet.made), mark=packet.draft, note=note)
+    running = Running(header=meeting, footer=packet.issuer or packet.title,
+                      small_print=packet.anchor.footer() if packet.anchor else "", mark=packet.draft)
+    return build_pdf(path, cover=cover, sections=sections, running=running, title=packet.title, styles=st,
+                     keywords=packet.anchor.text() if packet.anchor else "")
