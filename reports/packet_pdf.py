@@ -129,12 +129,17 @@ def _chart(rows: Sequence[list[Any]], packet: Packet, font: str, label_w: float,
     drawing.add(String(chart.x + chart.width + 4, chart.y - 13, "（天）", fontName=font, fontSize=7,
                        textAnchor="start"))
     for j, row in enumerate(rows):
-        for i, value in enumerate(row[2 : 2 + n]):
-            if isinstance(value, int):
-                continue
-            y = chart.y + plot_h - j * band - _GAP / 2 - (i + 0.5) * bar  # where month i's bar would be
-            drawing.add(String(chart.x + 3, y - 2.2, f"{month_label(packet.months[i])}：{_NOT_A_BAR.get(value, value)}",
-                               fontName=font, fontSize=6, fillColor=RED if value == MISSING else colors.grey))
+        x, after = chart.x + 3, -2
+        for first, last, value in _runs(row[2 : 2 + n]):  # months in a row with the same note: one note
+            y = chart.y + plot_h - j * band - _GAP / 2 - (first + last + 1) / 2 * bar  # where their bars would be
+            size = min(6.5, max(4.5, (last - first + 1) * bar + 1.5))
+            months = month_label(packet.months[first]) if first == last else \
+                f"{month_label(packet.months[first])[:-1]}–{month_label(packet.months[last])}"
+            text = f"{months}：{_NOT_A_BAR.get(value, value)}"
+            x = x if first == after + 1 else chart.x + 3  # next to the note just above, not over it
+            drawing.add(String(x, y - size * 0.35, text, fontName=font, fontSize=size,
+                               fillColor=RED if value == MISSING else colors.grey))
+            x, after = x + stringWidth(text, font, size) + 6, last
     legend = Legend()
     legend.x, legend.y = chart.x + chart.width, plot_h + 56
     legend.alignment, legend.columnMaximum, legend.deltax = "right", 1, 40
@@ -143,6 +148,19 @@ def _chart(rows: Sequence[list[Any]], packet: Packet, font: str, label_w: float,
     legend.colorNamePairs = [(_PALETTE[i % len(_PALETTE)], month_label(m)) for i, m in enumerate(packet.months)]
     drawing.add(legend)
     return drawing
+
+
+def _runs(cells: Sequence[Any]) -> list[tuple[int, int, Any]]:
+    """Runs of consecutive cells holding the same note (not a count): (first, last, note)."""
+    runs: list[tuple[int, int, Any]] = []
+    for i, value in enumerate(cells):
+        if isinstance(value, int):
+            continue
+        if runs and runs[-1][1] == i - 1 and runs[-1][2] == value:
+            runs[-1] = (runs[-1][0], i, value)
+        else:
+            runs.append((i, i, value))
+    return runs
 
 
 def _instructor(page: InstructorPage, packet: Packet, st: Styles, first: bool) -> Section:

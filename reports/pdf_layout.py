@@ -438,7 +438,7 @@ def data_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], weights: Se
                 need[c] = max(need[c], w)
         need[c] = max(need[c] + 2 * _PAD_X + 1, (min_widths or {}).get(c, 0))
         want[c] = max(want[c] + 2 * _PAD_X + 1, need[c])
-    widths = column_widths(weights or [1] * ncol, need, want, width)
+    widths = column_widths(weights if len(weights) == ncol else [1] * ncol, need, want, width)
     plain_h = cell.leading + 2 * _PAD_Y
     data: list[list[Any]] = []
     heights: list[float] = []
