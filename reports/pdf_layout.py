@@ -166,6 +166,9 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
     def save(self) -> None:
         self._doc.pageCounter -= len(self._pages)
         total = len(self._pages) - self._skip
+        if self._skip and total > 0:  # a viewer's page numbers as printed: 封面, 1, 2, …
+            self.addPageLabel(0, prefix="封面")
+            self.addPageLabel(self._skip, style="D", start=1)
         for number, state in enumerate(self._pages, start=1 - self._skip):
             self.__dict__.update(state)
             if number >= 1:
@@ -193,11 +196,11 @@ class _Document(BaseDocTemplate):  # type: ignore[misc]
         super().__init__(str(path), **kwargs)
         self._cover_pages = cover_pages
         self.layout_only = False
+        self.seeded = False  # contents entries seeded with page 0: the first pass is never the last one
         self.passes = 0
 
     def build(self, flowables: list[Flowable], **kwargs: Any) -> None:
-        # the contents' entries are seeded with page 0, so the first pass is never the last one
-        self.layout_only = self.passes == 0 and bool(self._indexingFlowables)
+        self.layout_only = self.passes == 0 and self.seeded
         self.passes += 1
         super().build(flowables, **kwargs)
 
@@ -356,8 +359,9 @@ def build_pdf(path: Path, *, cover: Cover | None, sections: Sequence[Section], r
                     author="zhidao", keywords=keywords, initialFontName=f.serif, pageTemplates=templates)
     toc = next((x for x in story if isinstance(x, _Contents)), None)
     if toc is not None:  # the entries known up front: the first pass lays the contents out at its size
-        toc.addEntries([(e[0], pdf_markup(e[1]), 0, e[2]) for x in story if isinstance(x, _Heading)
-                        for e in x.entries])
+        seed = [(e[0], pdf_markup(e[1]), 0, e[2]) for x in story if isinstance(x, _Heading) for e in x.entries]
+        toc.addEntries(seed)
+        doc.seeded = bool(seed)
     doc.multiBuild(story, canvasmaker=_canvas_maker(f.serif, cover_pages))
     return path
 
