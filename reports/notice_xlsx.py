@@ -9,14 +9,13 @@ from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from zhidao.anchor import PROPERTY
 from zhidao.dates import date_zh
 
 from .inert import inert_row
 from .notice_data import Notice
-from .packet_xlsx import FIRST_DATA_ROW, _named_styles, write_table
+from .packet_xlsx import FIRST_DATA_ROW, _named_styles, fit_rows, write_table
 
 NOTICE_SHEETS = ("通报", "驻企天数不足", "未报送", "逾期报送", "未签字", "其他发现", "全体情况", "数据来源")
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -38,8 +37,7 @@ def _front(wb: Workbook, notice: Notice) -> None:
         ws.append(inert_row(ws, [text]))
         cell = ws.cell(ws.max_row, 1)
         cell.font, cell.alignment = font, _WRAP
-        # 100 character units ≈ 50 CJK characters a line, 18 pt a line at 12 pt
-        ws.row_dimensions[ws.max_row].height = 20 * max(1, -(-len(text) // 48)) + 4
+    fit_rows(ws, minimum=22)
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -54,7 +52,7 @@ def write_notice_xlsx(path: Path, notice: Notice) -> Path:
     _named_styles(wb)
     _front(wb, notice)
     for name, table in zip(NOTICE_SHEETS[1:], notice.sections, strict=True):
-        write_table(wb.create_sheet(name), table, notice.draft)
+        write_table(wb.create_sheet(name), table, notice.draft, notice.title.replace("\n", ""))
     everyone = wb["全体情况"]
     last = everyone.max_row
     if last >= FIRST_DATA_ROW:  # the days column: under the minimum red, at or above it green (numbers only:
@@ -64,9 +62,6 @@ def write_notice_xlsx(path: Path, notice: Notice) -> Path:
             formula=[f"AND(ISNUMBER({top}),{top}<{notice.days_min})"], fill=_RED))
         everyone.conditional_formatting.add(days, FormulaRule(
             formula=[f"AND(ISNUMBER({top}),{top}>={notice.days_min})"], fill=_GREEN))
-    for ws in wb.worksheets[1:]:
-        if ws.max_row >= FIRST_DATA_ROW:
-            ws.auto_filter.ref = f"A2:{get_column_letter(ws.max_column)}{ws.max_row}"
     if notice.anchor is not None:
         wb.custom_doc_props.append(StringProperty(name=PROPERTY, value=notice.anchor.text()))
     wb.save(path)
