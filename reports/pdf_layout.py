@@ -415,7 +415,7 @@ def column_widths(weights: Sequence[float], need: Sequence[float], want: Sequenc
     for c in sorted(range(n), key=lambda c: want[c] - widths[c]):  # a text a little too long for its column:
         short = want[c] - widths[c]  # widen the column, taken from a column of long text (it wraps anyway)
         donors = [d for d in range(n) if d != c and want[d] > 1.5 * widths[d] and widths[d] - short >= 60]
-        if 0 < short <= 0.25 * widths[c] and donors:
+        if 0 < short <= 0.3 * widths[c] and donors:
             donor = max(donors, key=lambda d: widths[d])
             widths[donor] -= short
             widths[c] += short
