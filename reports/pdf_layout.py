@@ -91,6 +91,11 @@ class Styles:
         self.mark = ParagraphStyle("mark", fontName=f.sans, fontSize=18, leading=28, alignment=1, textColor=RED,
                                    wordWrap="CJK")
         self.note = ParagraphStyle("note", fontName=f.serif, fontSize=11, leading=18, alignment=1, wordWrap="CJK")
+        self.doc_title = ParagraphStyle("doc_title", fontName=f.sans, fontSize=18, leading=28, alignment=1,
+                                        spaceBefore=6, spaceAfter=12, wordWrap="CJK")
+        self.sign = ParagraphStyle("sign", fontName=f.serif, fontSize=12, leading=22, alignment=2, wordWrap="CJK")
+        self.prose = ParagraphStyle("prose", fontName=f.serif, fontSize=12, leading=22, firstLineIndent=24,
+                                    wordWrap="CJK")
         self.contents = ParagraphStyle("contents", fontName=f.sans, fontSize=18, leading=26, alignment=1,
                                        spaceAfter=14)
         self.toc = [ParagraphStyle("toc0", fontName=f.serif, fontSize=12, leading=20, wordWrap="CJK",
@@ -125,6 +130,7 @@ class Section:
     level: int = 0
     new_page: bool = False
     group: str = ""
+    style: ParagraphStyle | None = None  # the heading's style (default: Styles.h1)
 
 
 @dataclass(frozen=True)
@@ -351,7 +357,7 @@ def build_pdf(path: Path, *, cover: Cover | None, sections: Sequence[Section], r
             story.append(CondPageBreak(_HEADING + (min(height, _KEEP) if isinstance(first, Table) else height)))
         entries = [(section.level - 1, section.group, f"g{i}")] if section.group else []
         entries.append((section.level, section.toc or section.title, f"s{i}"))
-        story.append(_Heading(section.title, styles.h1, entries))
+        story.append(_Heading(section.title, section.style or styles.h1, entries))
         story += section.flowables
         fresh = False
     doc = _Document(path, cover_pages, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,

@@ -116,6 +116,9 @@ def test_the_pdf_is_a_notice_with_issuer_and_chinese_date(months: dict[str, Path
     for f in _findings(out, "DAYS_MIN", "2026-08"):
         assert str(f["instructor"]) in text
     assert "不足 1 个（郑海燕）" in text.replace("\n", "") or len(_findings(out, "DAYS_MIN", "2026-08")) != 1
+    pages = text.rstrip("\f").split("\f")
+    for n, page in enumerate(pages, start=1):  # no cover: every page numbered, the title in its header
+        assert f"第 {n} 页 共 {len(pages)} 页" in page and "驻企工作情况通报" in page.splitlines()[0]
 
 
 def test_the_notice_is_issued_on_the_ledger(months: dict[str, Path]) -> None:
