@@ -268,6 +268,9 @@ def _run_context(o: dict[str, Any]) -> Any:
     )
 
 
+DEMO_ISSUER = "中共青川县委组织部"
+
+
 @main.command(epilog=_example("zhidao demo", "zhidao demo --out 输出/示例"))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
               show_default=True, help="输出目录")
@@ -279,14 +282,13 @@ def demo(out: Path, db: Path | None) -> None:
     from zhidao.context import Quarter, RunContext
     from zhidao.fixtures.demo import demo_paths
     from zhidao.pipeline.run import run as run_pipeline
-    from zhidao.validate.profile import load_profile
 
     paths = demo_paths()
     ctx = RunContext(
         inbox=paths.inbox, roster=paths.roster, quarter=Quarter.parse(paths.quarter), out=out,
         db=db or out.absolute().parent / f"{out.name}.db", as_of=paths.as_of, received=paths.received,
         boundary=_boundary(os.cpu_count() or 1, 120.0, 2.0),
-        profile=load_profile(),
+        profile=_profile(None, DEMO_ISSUER, None),  # the demo county's (invented) issuing unit on the cover
     )
     from zhidao import console
 
