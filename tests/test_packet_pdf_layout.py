@@ -142,7 +142,9 @@ def test_cover_and_footer_carry_the_issuer_when_one_is_set(demo_run: Demo, tmp_p
     assert cover.index(issuer) > cover.index("材料"), "at the foot of the cover, under the title"
     assert date_zh(demo_run.packet.made) in cover.split(issuer)[1], "the date under the issuer"
     assert all(issuer in page for page in pages[1:]), "the footer names the issuing unit"
-    assert issuer not in "".join(_pages(demo_run.out / "packet.pdf")), "not printed when not set"
+    unset = write_packet_pdf(tmp_path / "unset.pdf", dataclasses.replace(demo_run.packet, issuer=""))
+    assert issuer not in "".join(_pages(unset)), "not printed when not set"
+    assert issuer in _pages(demo_run.out / "packet.pdf")[0], "zhidao demo sets the demo county's"
 
 
 def _sign_in_pages(path: Path) -> list[int]:
