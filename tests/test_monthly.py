@@ -157,3 +157,21 @@ def test_month_forms_and_usage_errors(demo: DemoPaths, tmp_path: Path) -> None:
     bad = _zhidao(*base, "--month", "十月")
     assert bad.returncode == 4 and "月份格式不对" in bad.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_issuer_and_meeting_from_the_profile_and_the_options(tmp_path: Path) -> None:
+    from zhidao.cli import _profile
+
+    rules = tmp_path / "青川县.toml"
+    rules.write_text('name = "青川县方案"\n[packet]\nissuer = "中共青川县委组织部"\n'
+                     'meeting = "全县非公企业党建指导员季度例会"\n', encoding="utf-8")
+    shown = _zhidao("rules", "show", "--rules", str(rules))
+    assert shown.returncode == 0 and "发文单位：中共青川县委组织部" in shown.stdout
+    assert "会议名称：全县非公企业党建指导员季度例会" in shown.stdout
+    assert _profile(rules, None, None).issuer == "中共青川县委组织部"
+    overridden = _profile(rules, " 青川县委办 ", "第三季度交流会")
+    assert (overridden.issuer, overridden.meeting) == ("青川县委办", "第三季度交流会")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[packet]\nissuer = 3\n", encoding="utf-8")
+    refused = _zhidao("rules", "show", "--rules", str(bad))
+    assert refused.returncode == 4 and "issuer" in refused.stderr

@@ -247,8 +247,11 @@ def _profile(rules: Path | None, issuer: str | None, meeting: str | None) -> Any
     from zhidao.validate.profile import load_profile
 
     profile = load_profile(rules)
-    given = {k: v.strip() for k, v in (("issuer", issuer), ("meeting", meeting)) if v is not None}
-    return dataclasses.replace(profile, **given) if given else profile
+    if issuer is not None:
+        profile = dataclasses.replace(profile, issuer=issuer.strip())
+    if meeting is not None:
+        profile = dataclasses.replace(profile, meeting=meeting.strip())
+    return profile
 
 
 def _today() -> dt.date:
