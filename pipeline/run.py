@@ -78,7 +78,7 @@ def run_log(path: Path) -> Iterator[None]:
 
 def run(ctx: RunContext, progress: Progress | None = None) -> RunSummary:
     """One whole run. Raises ZhidaoError subclasses only (InternalError for the unexpected)."""
-    publish.check_out(ctx.out, (ctx.inbox, ctx.roster, ctx.db))
+    publish.check_out(ctx.out, (ctx.inbox, ctx.roster, *([] if isinstance(ctx.db, str) else [ctx.db])))
     publish.recover(ctx.out)
     staged = publish.stage(ctx.out)
     try:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from zhidao import __version__
+from zhidao.cli_params import DASK, db_option
 from zhidao.cli_zh import example as _example  # also puts click's own messages in Chinese
 from zhidao.errors import BAD_OPTION, ConfigError, InputError, InternalError, LedgerError, OutputError, ZhidaoError
 from zhidao.ingest.engines import DEFAULT_ENGINE, ENGINES
@@ -92,10 +93,14 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _boundary(jobs: int, file_timeout: float, file_memory: float) -> Any:
+def _boundary(jobs: int, file_timeout: float, file_memory: float, dask_local: str | None = None,
+              dask_scheduler: str | None = None) -> Any:
     from zhidao.model import Boundary
 
-    return Boundary(wall_seconds=file_timeout, memory_bytes=int(file_memory * (1 << 30)), jobs=jobs)
+    if dask_local and dask_scheduler:
+        raise click.UsageError("--dask local 与 --dask-scheduler 二者选一")
+    return Boundary(wall_seconds=file_timeout, memory_bytes=int(file_memory * (1 << 30)), jobs=jobs,
+                    scheduler=dask_scheduler or dask_local)
 
 
 _DATE_FORMS = "2026-10-10、2026/10/10、2026.10.10、2026年10月10日 或 20261010"
@@ -142,6 +147,10 @@ def _fence_options(func: F) -> F:
                      help="每个文件最长读取时间（秒），超时即跳过该文件"),
         click.option("--file-memory", type=click.FloatRange(0.25, 64), default=2.0, show_default=True,
                      help="每个文件最多使用的内存（GB），超出即跳过该文件"),
+        click.option("--dask", "dask_local", type=click.Choice(["local"]), default=None,
+                     help="用 Dask 读取文件：local 在本机启动集群（--jobs 个工作进程）"),
+        click.option("--dask-scheduler", "dask_scheduler", type=DASK, default=None,
+                     help="用已有的 Dask 集群读取文件：调度器地址 tcp://主机:端口"),
     ]
     for option in reversed(options):
         func = option(func)
@@ -157,7 +166,7 @@ def _fence_options(func: F) -> F:
 @_fence_options
 @handle_errors
 def extract(paths: tuple[str, ...], fmt: str, ocr_engine: str, jobs: int, file_timeout: float,
-            file_memory: float) -> None:
+            file_memory: float, dask_local: str | None, dask_scheduler: str | None) -> None:
     """读取工作记录表，逐条打印记录。
 
     每条记录打印一行 JSON（读不了的文件打印一行错误）；不写台账。
@@ -166,7 +175,8 @@ def extract(paths: tuple[str, ...], fmt: str, ocr_engine: str, jobs: int, file_t
     from zhidao.pipeline.extract import extract as run_extract
     from zhidao.reports.jsonl import outcome_to_dicts, write_lines
 
-    outcomes = run_extract(paths, ReadOptions(ocr_engine=ocr_engine), _boundary(jobs, file_timeout, file_memory))
+    outcomes = run_extract(paths, ReadOptions(ocr_engine=ocr_engine), _boundary(jobs, file_timeout, file_memory,
+                                                                                 dask_local, dask_scheduler))
     if fmt == "jsonl":
         for outcome in outcomes:
             write_lines(outcome_to_dicts(outcome), sys.stdout)
@@ -186,8 +196,7 @@ def _run_options(func: F) -> F:
         click.option("--received", default=None,
                      help="收件日期，如 2026-10-10 或 2026年10月10日（表内无报送日期时用）"),
         click.option("--as-of", "as_of", default=None, help="核查基准日，如 2026-10-10 或 2026年10月10日（默认今天）"),
-        click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
-                     show_default=True, help="台账数据库（SQLite 文件）"),
+        db_option(),
         click.option("--rules", "rules", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
                      help="规则配置文件（TOML，默认为种子方案）"),
         click.option("--county", default=None,
@@ -266,7 +275,8 @@ def _run_context(o: dict[str, Any]) -> Any:
     return RunContext(
         inbox=o["inbox"], roster=o["roster"], quarter=_period(o["quarter"], o["month"]), out=o["out"], db=o["db"],
         as_of=_date(o["as_of"], "--as-of") or _today(), received=_date(o["received"], "--received"),
-        ocr_engine=o["ocr_engine"], boundary=_boundary(o["jobs"], o["file_timeout"], o["file_memory"]),
+        ocr_engine=o["ocr_engine"], boundary=_boundary(o["jobs"], o["file_timeout"], o["file_memory"],
+                                                         o["dask_local"], o["dask_scheduler"]),
         profile=_profile(o["rules"], o["issuer"], o["meeting"]), county=o["county"], reread=o["reread"],
     )
 
@@ -277,8 +287,7 @@ DEMO_ISSUER = "中共青川县委组织部"
 @main.command(epilog=_example("zhidao demo", "zhidao demo --out 输出/示例"))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("out/demo"),
               show_default=True, help="输出目录")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="台账数据库（默认放在输出目录旁：OUT.db）")
+@db_option(None, "台账数据库：SQLite 文件（默认放在输出目录旁：OUT.db）或 postgresql://用户@主机/库名")
 @handle_errors
 def demo(out: Path, db: Path | None) -> None:
     """用自带的示例季度（青川县 2026Q3）完整运行一遍。"""
@@ -346,8 +355,7 @@ def review() -> None:
     """人工核对：导出待核对的值，填好后把更正记入台账。"""
 
 
-_db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
-                          show_default=True, help="台账数据库（SQLite 文件）")
+_db_option = db_option()
 _county_option = click.option("--county", default="", show_default=True,
                               help="台账中的县（区）名：与 zhidao run 的 --county 相同（默认为空）")
 

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from zhidao.cli_params import db_option
 from zhidao.cli_zh import example as _example
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,8 +39,7 @@ def _date(text: str | None, option: str) -> dt.date | None:
     return parse(text, option)
 
 
-_db_option = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=Path("zhidao.db"),
-                          show_default=True, help="台账数据库（SQLite 文件）")
+_db_option = db_option()
 
 
 @click.command(epilog=_example(

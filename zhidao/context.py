@@ -143,7 +143,7 @@ class RunContext:
     roster: Path
     quarter: Quarter
     out: Path
-    db: Path
+    db: Path | str  # an SQLite file, or a database URL (postgresql://user@host/db)
     as_of: dt.date
     received: dt.date | None = None
     profile: Profile = field(default_factory=Profile)

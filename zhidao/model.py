@@ -157,6 +157,9 @@ class Boundary:
     # reservations of onnxruntime and OpenBLAS are address space, not memory).
     address_headroom: int = 2 << 30
     poll_seconds: float = 0.2
+    # Read on a Dask cluster instead of local worker processes: "local" (a LocalCluster of
+    # ``jobs`` workers on this machine) or a scheduler's address (tcp://HOST:PORT). None: local.
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True)
