@@ -10,9 +10,11 @@ cd "$(dirname "$0")/.."
 # libreoffice-*-nogui: headless LibreOffice, to read old .doc/.wps files and check packet.xlsx.
 # tesseract-ocr(-chi-sim): the second OCR engine; fonts-arphic-ukai: a brush (Kai) font for the
 # hand-filled test images; libgl1/libglib2.0-0: what OpenCV's wheel links against; chromium and
-# chromium-driver: the web station's browser tests (Selenium is given /usr/bin/chromedriver).
+# chromium-driver: the web station's browser tests (Selenium is given /usr/bin/chromedriver);
+# postgresql: the server the ledger tests also run on (scripts/postgres.sh sets it up).
 APT_PACKAGES=(python3 python3-venv python3-pip fonts-arphic-uming fonts-wqy-zenhei libreoffice-writer-nogui libreoffice-calc-nogui
-              tesseract-ocr tesseract-ocr-chi-sim fonts-arphic-ukai poppler-utils libgl1 libglib2.0-0 chromium chromium-driver)
+              tesseract-ocr tesseract-ocr-chi-sim fonts-arphic-ukai poppler-utils libgl1 libglib2.0-0 chromium chromium-driver
+              postgresql)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -28,6 +30,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# PostgreSQL on 127.0.0.1 with the tests' role and database (ZHIDAO_TEST_PG; prints the URL).
+bash scripts/postgres.sh
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null

@@ -1,10 +1,11 @@
 """The audit trail on the store: the hash-chained event log, the anchors printed on the packet,
 `audit verify` (chain, tables, anchors, issued packets), `audit export`, and `trace`.
 
-The tamper tests play the forger: they are the only tests that open the ledger with sqlite3,
-drop the append-only triggers and edit, delete, reorder, truncate, wipe, or rewrite a value and
-recompute the whole chain with the project's own hash and digests — the anchor printed on the
-packet still catches it."""
+The tamper tests play the forger: they are the only tests that open the ledger with the bare
+database driver (sqlite3, psycopg), drop the append-only triggers and edit, delete, reorder,
+truncate, wipe, or rewrite a value and recompute the whole chain with the project's own hash and
+digests — the anchor printed on the packet still catches it. Every test of a ledger runs on SQLite
+and on PostgreSQL (tests/conftest.py: ``backend``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ import collections
 import csv
 import hashlib
 import json
-import shutil
-import sqlite3
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,8 +23,10 @@ import openpyxl
 import pypdfium2
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import read_jsonl
+from tests.conftest import Ledgers, read_jsonl
 from zhidao.anchor import Anchor, check_anchor, find_anchors, parse_anchor
 from zhidao.audit import GENESIS, EventRow, event_hash, verify_chain
 from zhidao.cli import ExitCode, main
@@ -37,43 +38,46 @@ from zhidao.pipeline.audit import verify_ledger
 from zhidao.pipeline.audit_anchor import verify
 from zhidao.pipeline.run import run
 from zhidao.store import Ledger
+from zhidao.store.engine import url_of
 from zhidao.store.ledger import reading_digests
 from zhidao.validate.profile import load_profile
 
 
-def _run(demo: DemoPaths, out: Path, db: Path) -> None:
+def _run(demo: DemoPaths, out: Path, db: Path | str) -> None:
     run(RunContext(inbox=demo.inbox, roster=demo.roster, quarter=Quarter.parse(demo.quarter), out=out, db=db,
                    as_of=demo.as_of, received=demo.received, profile=load_profile()))
 
 
 @pytest.fixture(scope="module")
-def demo_run(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def demo_run(demo: DemoPaths, module_ledgers: Ledgers, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[Path, Path | str]:
     tmp = tmp_path_factory.mktemp("audit")
-    _run(demo, tmp / "out", tmp / "zhidao.db")
-    return tmp / "out", tmp / "zhidao.db"
+    db = module_ledgers.new()
+    _run(demo, tmp / "out", db)
+    return tmp / "out", db
 
 
 @pytest.fixture()
-def db_copy(demo_run: tuple[Path, Path], tmp_path: Path) -> Path:
+def db_copy(demo_run: tuple[Path, Path | str], ledgers: Ledgers) -> Path | str:
     """A fresh copy of the demo ledger (tests that tamper or append work on it)."""
-    return Path(shutil.copy(demo_run[1], tmp_path / "copy.db"))
+    return ledgers.copy(demo_run[1])
 
 
 def _cli(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def _verify(db: Path) -> Any:
+def _verify(db: Path | str) -> Any:
     with Ledger(db, create=False) as ledger:
         return verify_ledger(ledger)
 
 
-def _events(db: Path) -> list[EventRow]:
+def _events(db: Path | str) -> list[EventRow]:
     with Ledger(db, create=False) as ledger:
         return ledger.events()
 
 
-def _kinds(db: Path) -> dict[str, int]:
+def _kinds(db: Path | str) -> dict[str, int]:
     return dict(collections.Counter(e.kind for e in _events(db)))
 
 
@@ -134,8 +138,8 @@ def test_check_anchor_pure() -> None:
     assert check_anchor(rewritten, Anchor("", None, rows[3].hash)).problem == "unknown"
 
 
-def test_anchor_of_another_county_is_named(tmp_path: Path) -> None:
-    db = tmp_path / "z.db"
+def test_anchor_of_another_county_is_named(ledger_db: Path | str) -> None:
+    db = ledger_db
     with Ledger(db, "甲 县") as a, Ledger(db, "乙县") as b:
         a.start_run("2026Q3", "inbox", "roster", "out")
         b.start_run("2026Q3", "inbox", "roster", "out")
@@ -152,7 +156,7 @@ def test_anchor_of_another_county_is_named(tmp_path: Path) -> None:
 
 # -- the anchor on the packet -------------------------------------------------------------------------
 
-def test_packet_carries_the_run_anchor(demo_run: tuple[Path, Path]) -> None:
+def test_packet_carries_the_run_anchor(demo_run: tuple[Path, Path | str]) -> None:
     out, db = demo_run
     with Ledger(db, create=False) as ledger:
         events = ledger.events()
@@ -170,7 +174,7 @@ def test_packet_carries_the_run_anchor(demo_run: tuple[Path, Path]) -> None:
     assert anchor.text() in [c.value for row in wb["数据来源"].iter_rows() for c in row]
 
 
-def test_verify_ok_with_anchor_and_out(demo: DemoPaths, demo_run: tuple[Path, Path]) -> None:
+def test_verify_ok_with_anchor_and_out(demo: DemoPaths, demo_run: tuple[Path, Path | str]) -> None:
     out, db = demo_run
     result = _cli("audit", "verify", "--db", str(db), "--anchor", str(out / "packet.pdf"), "--anchor",
                   str(out / "packet.xlsx"), "--anchor", _anchor_of(out).hash, "--out", str(out))
@@ -183,7 +187,7 @@ def test_verify_ok_with_anchor_and_out(demo: DemoPaths, demo_run: tuple[Path, Pa
     assert _kinds(db)["file_received"] == _kinds(db)["file_extracted"] == inbox and _kinds(db)["run_finished"] == 1
 
 
-def test_bad_anchor_values(demo_run: tuple[Path, Path], tmp_path: Path) -> None:
+def test_bad_anchor_values(demo_run: tuple[Path, Path | str], tmp_path: Path) -> None:
     _, db = demo_run
     result = _cli("audit", "verify", "--db", str(db), "--anchor", "3f2a")
     assert result.exit_code == ExitCode.CONFIG and "BAD_OPTION" in result.output
@@ -204,61 +208,74 @@ def test_bad_anchor_values(demo_run: tuple[Path, Path], tmp_path: Path) -> None:
 # -- the forger ---------------------------------------------------------------------------------------
 
 @contextmanager
-def _forger(db: Path) -> Iterator[sqlite3.Connection]:
-    """sqlite3 on the ledger, the append-only triggers dropped (what a tamperer does first)."""
-    conn = sqlite3.connect(db)
+def _bare(db: Path | str) -> Iterator[Connection]:
+    """The bare driver on the ledger (sqlite3 or psycopg, none of zhidao's set-up), one transaction."""
+    engine = create_engine(url_of(db))
     try:
-        for trigger in ("events_no_update", "events_no_delete", "corrections_no_update", "corrections_no_delete"):
-            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-        yield conn
-        conn.commit()
+        with engine.begin() as conn:
+            yield conn
     finally:
-        conn.close()
+        engine.dispose()
 
 
-def _sql(db: Path, *statements: str) -> None:
+@contextmanager
+def _forger(db: Path | str) -> Iterator[Connection]:
+    """The bare driver on the ledger, the append-only triggers dropped (what a tamperer does first)."""
+    with _bare(db) as conn:
+        if conn.dialect.name == "sqlite":
+            for trigger in ("events_no_update", "events_no_delete", "corrections_no_update", "corrections_no_delete"):
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+        else:
+            for table in ("events", "corrections"):
+                conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        yield conn
+
+
+def _sql(db: Path | str, *statements: str) -> None:
+    """Raw SQL as the forger types it (``@json`` marks a literal PostgreSQL must be told is JSON)."""
     with _forger(db) as conn:
         for statement in statements:
-            conn.execute(statement)
+            conn.exec_driver_sql(statement.replace("@json", "" if conn.dialect.name == "sqlite" else "::json"))
 
 
-def _rechain(conn: sqlite3.Connection) -> None:
+def _rechain(conn: Connection) -> None:
     """Recompute every hash of the chain (the forger has the code)."""
     prev = GENESIS
-    for seq, at, kind, payload in conn.execute(
-            "SELECT seq, at, kind, payload FROM events WHERE county = '' ORDER BY seq").fetchall():
+    for seq, at, kind, payload in conn.execute(text(
+            "SELECT seq, at, kind, payload FROM events WHERE county = '' ORDER BY seq")).all():
         new = event_hash(prev, seq, at, kind, payload)
-        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE county = '' AND seq = ?", (prev, new, seq))
+        conn.execute(text("UPDATE events SET prev_hash = :prev, hash = :new WHERE county = '' AND seq = :seq"),
+                     {"prev": prev, "new": new, "seq": seq})
         prev = new
-    for run_id, seq in conn.execute("SELECT run_id, anchor_seq FROM runs").fetchall():
-        conn.execute("UPDATE runs SET anchor_hash = (SELECT hash FROM events WHERE county = '' AND seq = ?) "
-                     "WHERE run_id = ?", (seq, run_id))
+    for run_id, seq in conn.execute(text("SELECT run_id, anchor_seq FROM runs")).all():
+        conn.execute(text("UPDATE runs SET anchor_hash = (SELECT hash FROM events WHERE county = '' AND seq = :seq) "
+                          "WHERE run_id = :run"), {"seq": seq, "run": run_id})
 
 
-def _caught(db: Path, out: Path, *expected: str, extra: tuple[str, ...] = ()) -> str:
+def _caught(db: Path | str, out: Path, *expected: str, extra: tuple[str, ...] = ()) -> str:
     """`audit verify --anchor packet.pdf` fails with LEDGER_TAMPERED and names what is wrong."""
     result = _cli("audit", "verify", "--db", str(db), "--anchor", str(out / "packet.pdf"), *extra)
     assert result.exit_code == ExitCode.LEDGER, result.output
     assert "LEDGER_TAMPERED" in result.output
-    for text in expected:
-        assert text in result.output, result.output
+    for words in expected:
+        assert words in result.output, result.output
     return result.output
 
 
-def _first_record(db: Path) -> tuple[int, str, str]:
+def _first_record(db: Path | str) -> tuple[int, str, str]:
     """(reading id, record id, sha256) of the first record the ledger holds."""
-    with _forger(db) as conn:
-        reading, rid, sha = conn.execute(
-            "SELECT reading_id, record_id, sha256 FROM records ORDER BY reading_id, record_id LIMIT 1").fetchone()
+    with _bare(db) as conn:
+        reading, rid, sha = conn.execute(text(
+            "SELECT reading_id, record_id, sha256 FROM records ORDER BY reading_id, record_id LIMIT 1")).one()
     return int(reading), str(rid), str(sha)
 
 
-def _extracted_seq(db: Path, reading_id: int) -> int:
+def _extracted_seq(db: Path | str, reading_id: int) -> int:
     return next(e.seq for e in _events(db) if e.kind == "file_extracted"
                 and json.loads(e.payload)["reading_id"] == reading_id)
 
 
-def test_edited_value_is_found(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+def test_edited_value_is_found(demo_run: tuple[Path, Path | str], db_copy: Path | str) -> None:
     reading, rid, _ = _first_record(db_copy)
     _sql(db_copy, f"UPDATE field_values SET value = '2026-07-30' WHERE reading_id = {reading} "
                   f"AND record_id = '{rid}' AND field = 'visit_date'")
@@ -268,15 +285,15 @@ def test_edited_value_is_found(demo_run: tuple[Path, Path], db_copy: Path) -> No
     _caught(db_copy, demo_run[0], f"第 {seq} 条", "field_values")
 
 
-def test_edited_event_is_named(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+def test_edited_event_is_named(demo_run: tuple[Path, Path | str], db_copy: Path | str) -> None:
     seq = [e.seq for e in _events(db_copy) if e.kind == "file_received"][1]
     _sql(db_copy, f"""UPDATE events SET payload = replace(payload, '"size":', '"size":1') WHERE seq = {seq}""")
     assert (_verify(db_copy).problem, _verify(db_copy).seq) == ("edited", seq)
     _caught(db_copy, demo_run[0], f"第 {seq} 条被修改", "锚点之前的事件日志已损坏")
 
 
-def test_deleted_rows_are_found(demo_run: tuple[Path, Path], db_copy: Path, tmp_path: Path) -> None:
-    other = Path(shutil.copy(db_copy, tmp_path / "other.db"))
+def test_deleted_rows_are_found(demo_run: tuple[Path, Path | str], db_copy: Path | str, ledgers: Ledgers) -> None:
+    other = ledgers.copy(db_copy, "other")
     _sql(db_copy, "DELETE FROM events WHERE seq = 7")
     assert (_verify(db_copy).problem, _verify(db_copy).seq) == ("removed", 7)
     _caught(db_copy, demo_run[0], "第 7 条被删除")
@@ -288,33 +305,34 @@ def test_deleted_rows_are_found(demo_run: tuple[Path, Path], db_copy: Path, tmp_
 
 @pytest.mark.parametrize(("statement", "named"), [
     ("UPDATE findings SET message = '无' WHERE finding_id = (SELECT MIN(finding_id) FROM findings)", "findings 表"),
-    ("UPDATE run_records SET counted = 1 - counted WHERE record_id = (SELECT MIN(record_id) FROM run_records)",
+    ("UPDATE run_records SET counted = NOT counted WHERE record_id = (SELECT MIN(record_id) FROM run_records)",
      "run_records 表"),
     ("UPDATE run_files SET status = 'ok' WHERE status = 'error'", "run_files 表"),
     ("UPDATE runs SET counts = '{\"files\":1}'", "runs 表"),
     ("UPDATE files SET size = size + 1 WHERE sha256 = (SELECT MIN(sha256) FROM files)", "files 表"),
     ("UPDATE readings SET status = 'ok' WHERE status = 'error'", "readings 表"),
     ("INSERT INTO records (reading_id, record_id, county, sha256, review, steps, fields) SELECT reading_id, "
-     "'forged', county, sha256, '[]', '{}', '{}' FROM readings LIMIT 1", "records 表"),
+     "'forged', county, sha256, '[]'@json, '{}'@json, '{}'@json FROM readings LIMIT 1", "records 表"),
     ("UPDATE runs SET anchor_hash = '" + "0" * 64 + "'", "锚点"),
 ])
-def test_edited_tables_are_found(db_copy: Path, statement: str, named: str) -> None:
+def test_edited_tables_are_found(db_copy: Path | str, statement: str, named: str) -> None:
     _sql(db_copy, statement)
     result = _verify(db_copy)
     assert result.problem == "mismatch" and named in result.message(), result.message()
 
 
-def test_reordered_events_are_named(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+def test_reordered_events_are_named(demo_run: tuple[Path, Path | str], db_copy: Path | str) -> None:
     _sql(db_copy, "UPDATE events SET seq = -1 WHERE seq = 4", "UPDATE events SET seq = 4 WHERE seq = 9",
          "UPDATE events SET seq = 9 WHERE seq = -1")
     assert (_verify(db_copy).problem, _verify(db_copy).seq) == ("reordered", 4)
     _caught(db_copy, demo_run[0], "第 4 条顺序被调换")
 
 
-def test_truncated_tail_is_caught_by_the_anchor(demo_run: tuple[Path, Path], db_copy: Path, tmp_path: Path) -> None:
+def test_truncated_tail_is_caught_by_the_anchor(demo_run: tuple[Path, Path | str], db_copy: Path | str,
+                                                ledgers: Ledgers) -> None:
     out = demo_run[0]
     anchor = _anchor_of(out)
-    after = Path(shutil.copy(db_copy, tmp_path / "after.db"))
+    after = ledgers.copy(db_copy, "after")
     _sql(db_copy, f"DELETE FROM events WHERE seq > {anchor.seq - 5}")
     assert not _verify(db_copy).ok  # the tables still hold what the cut events announced
     _caught(db_copy, out, f"只剩 {anchor.seq - 5} 条", f"锚点记载的是第 {anchor.seq} 条")
@@ -325,7 +343,7 @@ def test_truncated_tail_is_caught_by_the_anchor(demo_run: tuple[Path, Path], db_
     _caught(after, out, "没有向", "packet_issued", extra=("--out", str(out)))
 
 
-def test_wiped_ledger_is_caught_by_the_anchor(demo_run: tuple[Path, Path], db_copy: Path) -> None:
+def test_wiped_ledger_is_caught_by_the_anchor(demo_run: tuple[Path, Path | str], db_copy: Path | str) -> None:
     tables = ("field_values", "records", "readings", "file_paths", "files", "run_files", "run_records", "findings",
               "corrections", "runs", "events")
     _sql(db_copy, *(f"DELETE FROM {t}" for t in tables))
@@ -334,8 +352,8 @@ def test_wiped_ledger_is_caught_by_the_anchor(demo_run: tuple[Path, Path], db_co
     _caught(db_copy, demo_run[0], "事件日志是空的", "台账已被清空")
 
 
-def test_rewrite_with_the_chain_recomputed_is_caught_by_the_anchor(demo_run: tuple[Path, Path],
-                                                                  db_copy: Path) -> None:
+def test_rewrite_with_the_chain_recomputed_is_caught_by_the_anchor(demo_run: tuple[Path, Path | str],
+                                                                  db_copy: Path | str) -> None:
     """A visit date rewritten in records and field_values, the reading's digests recomputed into
     its extraction event and every hash after it recomputed: the plain check passes, the
     anchor on the packet does not."""
@@ -343,21 +361,26 @@ def test_rewrite_with_the_chain_recomputed_is_caught_by_the_anchor(demo_run: tup
     anchor = _anchor_of(out)
     reading, rid, _ = _first_record(db_copy)
     with _forger(db_copy) as conn:
-        (fields,) = conn.execute("SELECT fields FROM records WHERE reading_id = ? AND record_id = ?",
-                                 (reading, rid)).fetchone()
-        forged = {**json.loads(fields), "visit_date": "2026-07-31"}
-        conn.execute("UPDATE records SET visit_date = '2026-07-31', fields = ? WHERE reading_id = ? AND record_id = ?",
-                     (json.dumps(forged, ensure_ascii=False), reading, rid))
-        conn.execute("UPDATE field_values SET value = '2026-07-31', raw = '7月31日' WHERE reading_id = ? "
-                     "AND record_id = ? AND field = 'visit_date'", (reading, rid))
+        key = {"reading": reading, "rid": rid}
+        (fields,) = conn.execute(text("SELECT fields FROM records WHERE reading_id = :reading AND record_id = :rid"),
+                                 key).one()
+        fields = json.loads(fields) if isinstance(fields, str) else fields  # SQLite gives the text, psycopg the JSON
+        forged = json.dumps({**fields, "visit_date": "2026-07-31"}, ensure_ascii=False)
+        value = ":forged" if conn.dialect.name == "sqlite" else "CAST(:forged AS JSON)"
+        conn.execute(text(f"UPDATE records SET visit_date = '2026-07-31', fields = {value} "
+                          "WHERE reading_id = :reading AND record_id = :rid"), {**key, "forged": forged})
+        conn.execute(text("UPDATE field_values SET value = '2026-07-31', raw = '7月31日' WHERE reading_id = :reading "
+                          "AND record_id = :rid AND field = 'visit_date'"), key)
     with Ledger(db_copy, create=False) as ledger, ledger.read() as c:
         digests = reading_digests(c, reading)
     seq = _extracted_seq(db_copy, reading)
     with _forger(db_copy) as conn:
-        (payload,) = conn.execute("SELECT payload FROM events WHERE county = '' AND seq = ?", (seq,)).fetchone()
+        (payload,) = conn.execute(text("SELECT payload FROM events WHERE county = '' AND seq = :seq"),
+                                  {"seq": seq}).one()
         body = json.dumps({**json.loads(payload), **digests}, sort_keys=True, ensure_ascii=False,
                           separators=(",", ":"))
-        conn.execute("UPDATE events SET payload = ? WHERE county = '' AND seq = ?", (body, seq))
+        conn.execute(text("UPDATE events SET payload = :body WHERE county = '' AND seq = :seq"),
+                     {"body": body, "seq": seq})
         _rechain(conn)
     assert _verify(db_copy).ok, "the forged ledger passes the plain check"
     assert _cli("audit", "verify", "--db", str(db_copy)).exit_code == 0
@@ -366,7 +389,7 @@ def test_rewrite_with_the_chain_recomputed_is_caught_by_the_anchor(demo_run: tup
     assert bare.exit_code == ExitCode.LEDGER and "没有哈希为" in bare.output
 
 
-def test_changed_packet_is_named(demo_run: tuple[Path, Path]) -> None:
+def test_changed_packet_is_named(demo_run: tuple[Path, Path | str]) -> None:
     out, db = demo_run
     xlsx, pdf = out / "packet.xlsx", out / "packet.pdf"
     kept = xlsx.read_bytes(), pdf.read_bytes()
@@ -387,14 +410,15 @@ def test_changed_packet_is_named(demo_run: tuple[Path, Path]) -> None:
     assert _cli("audit", "verify", "--db", str(db), "--out", str(out)).exit_code == 0
 
 
-def test_events_are_append_only(db_copy: Path) -> None:
-    with sqlite3.connect(db_copy) as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
-        conn.execute("UPDATE events SET kind = 'x' WHERE seq = 1")
+def test_events_are_append_only(db_copy: Path | str) -> None:
+    for statement in ("UPDATE events SET kind = 'x' WHERE seq = 1", "DELETE FROM events WHERE seq = 1"):
+        with pytest.raises(DBAPIError, match="append-only"), _bare(db_copy) as conn:
+            conn.exec_driver_sql(statement)
 
 
 # -- reruns, corrections and the export -------------------------------------------------------------
 
-def test_rerun_adds_no_received_or_extracted_events(demo: DemoPaths, db_copy: Path, tmp_path: Path) -> None:
+def test_rerun_adds_no_received_or_extracted_events(demo: DemoPaths, db_copy: Path | str, tmp_path: Path) -> None:
     before = _kinds(db_copy)
     _run(demo, tmp_path / "again", db_copy)
     after = _kinds(db_copy)
@@ -406,12 +430,12 @@ def test_rerun_adds_no_received_or_extracted_events(demo: DemoPaths, db_copy: Pa
     assert both.exit_code == 0, both.output
 
 
-def _a_record(db: Path) -> str:
+def _a_record(db: Path | str) -> str:
     with Ledger(db, create=False) as ledger:
         return sorted(ledger.record_ids())[0]
 
 
-def test_correct_keeps_old_value_and_logs_an_event(db_copy: Path) -> None:
+def test_correct_keeps_old_value_and_logs_an_event(db_copy: Path | str) -> None:
     rid = _a_record(db_copy)
     with Ledger(db_copy) as ledger:
         first = ledger.correct(rid, "visit_date", "2026-07-07", "王审核", "原文看错")
@@ -429,7 +453,8 @@ def test_correct_keeps_old_value_and_logs_an_event(db_copy: Path) -> None:
     assert _verify(db_copy).problem == "mismatch" and "corrections" in _verify(db_copy).message()
 
 
-def test_export_bundle(demo: DemoPaths, demo_run: tuple[Path, Path], db_copy: Path, tmp_path: Path) -> None:
+def test_export_bundle(demo: DemoPaths, demo_run: tuple[Path, Path | str], db_copy: Path | str,
+                       tmp_path: Path) -> None:
     out, _ = demo_run
     with Ledger(db_copy) as ledger:  # the run itself issued packet.xlsx and packet.pdf
         ledger.correct(_a_record(db_copy), "content", "更正后的内容", "王审核")
@@ -466,17 +491,28 @@ def test_export_bundle(demo: DemoPaths, demo_run: tuple[Path, Path], db_copy: Pa
     _caught(db_copy, out, f"锚点记载的是第 {head} 条", extra=("--anchor", str(bundle)))
 
 
-def test_export_refuses_a_tampered_ledger(db_copy: Path, tmp_path: Path) -> None:
+def test_export_refuses_a_tampered_ledger(db_copy: Path | str, tmp_path: Path) -> None:
     _sql(db_copy, "DELETE FROM events WHERE seq = 3")
     result = _cli("audit", "export", "--quarter", "2026Q3", "--out", str(tmp_path / "b.zip"), "--db", str(db_copy))
     assert result.exit_code == ExitCode.LEDGER and "LEDGER_TAMPERED" in result.output
     assert not (tmp_path / "b.zip").exists()
 
 
-def test_unknown_ledger_and_quarter(db_copy: Path, tmp_path: Path) -> None:
-    result = _cli("audit", "verify", "--db", str(tmp_path / "none.db"))
-    assert result.exit_code == ExitCode.LEDGER and "LEDGER_NOT_FOUND" in result.output
-    assert not (tmp_path / "none.db").exists()
+def test_unknown_ledger_and_quarter(db_copy: Path | str, ledgers: Ledgers, tmp_path: Path) -> None:
+    if ledgers.postgres:  # a database that does not exist, and one without zhidao's tables (left without them)
+        empty = str(ledgers.new())
+        for none in (empty.rsplit("/", 1)[0] + "/zhidao_no_such_db", empty):
+            result = _cli("audit", "verify", "--db", none)
+            assert result.exit_code == ExitCode.LEDGER and "LEDGER_NOT_FOUND" in result.output, result.output
+            assert ":zhidao@" not in result.output, "the password is not shown"
+        engine = create_engine(url_of(empty))
+        with engine.connect() as conn:
+            assert inspect(conn).get_table_names() == []
+        engine.dispose()
+    else:
+        result = _cli("audit", "verify", "--db", str(tmp_path / "none.db"))
+        assert result.exit_code == ExitCode.LEDGER and "LEDGER_NOT_FOUND" in result.output
+        assert not (tmp_path / "none.db").exists()
     result = _cli("audit", "export", "--quarter", "2025Q1", "--out", str(tmp_path / "b.zip"), "--db", str(db_copy))
     assert result.exit_code == ExitCode.LEDGER and "RUN_NOT_FOUND" in result.output
     result = _cli("audit", "export", "--quarter", "2026Q3", "--out", str(tmp_path / "b.zip"), "--db", str(db_copy),
@@ -496,7 +532,7 @@ def _attendance(out: Path, instructor: str, enterprise: str, month: str) -> int:
                     if (r["instructor"], r["enterprise"], r["month"]) == (instructor, enterprise, month))
 
 
-def test_trace_explains_a_days_min_finding(demo_run: tuple[Path, Path]) -> None:
+def test_trace_explains_a_days_min_finding(demo_run: tuple[Path, Path | str]) -> None:
     out, db = demo_run
     f = _days_min(out)
     result = _cli("trace", f["instructor"], f["month"], "--db", str(db), "--format", "json")
@@ -512,8 +548,8 @@ def test_trace_explains_a_days_min_finding(demo_run: tuple[Path, Path]) -> None:
     assert f"驻企 {got['days'][f['enterprise']]} 天" in text.output and Path(f["sources"][0]).name in text.output
 
 
-def test_trace_shows_corrections_and_whether_the_run_used_them(demo: DemoPaths, demo_run: tuple[Path, Path],
-                                                               db_copy: Path, tmp_path: Path) -> None:
+def test_trace_shows_corrections_and_whether_the_run_used_them(demo: DemoPaths, demo_run: tuple[Path, Path | str],
+                                                               db_copy: Path | str, tmp_path: Path) -> None:
     f = _days_min(demo_run[0])
     with Ledger(db_copy) as ledger:
         rid = json.loads(_cli("trace", f["instructor"], f["month"], "--db", str(db_copy), "--format", "json"
@@ -528,6 +564,6 @@ def test_trace_shows_corrections_and_whether_the_run_used_them(demo: DemoPaths, 
     assert [c["applied"] for c in fixed["corrections"]] == [True] and fixed["visit_date"] == f"{f['month']}-02"
 
 
-def test_trace_bad_month(demo_run: tuple[Path, Path]) -> None:
+def test_trace_bad_month(demo_run: tuple[Path, Path | str]) -> None:
     result = _cli("trace", "郑海燕", "2026-13", "--db", str(demo_run[1]))
     assert result.exit_code == ExitCode.CONFIG and "BAD_OPTION" in result.output

@@ -1,7 +1,7 @@
 """The ledger as one store, seen from `zhidao run`: a rerun reuses what was read, a change in how
 files are read reads them again (both readings kept), a run killed half-way resumes with what is
 missing, two counties in one ledger never mix, and a correction made while a run reads waits
-its turn and keeps one valid chain."""
+its turn and keeps one valid chain. Each test runs on SQLite and on PostgreSQL (``ledger_db``)."""
 
 from __future__ import annotations
 
@@ -46,14 +46,15 @@ def _digital_only(inbox: Path, tmp: Path) -> Path:
     return folder
 
 
-def _cmd(inbox: Path, demo: DemoPaths, out: Path, db: Path, *extra: str) -> list[str]:
+def _cmd(inbox: Path, demo: DemoPaths, out: Path, db: Path | str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "zhidao.cli", "run", str(inbox), "--roster", str(demo.roster), "--quarter",
             demo.quarter, "--out", str(out), "--db", str(db), "--as-of", demo.as_of.isoformat(),
             "--received", demo.received.isoformat(), "--jobs", "1", *extra]
 
 
-def _run(inbox: Path, demo: DemoPaths, out: Path, db: Path, *extra: str) -> dict[str, object]:
-    subprocess.run(_cmd(inbox, demo, out, db, *extra), check=True, capture_output=True, timeout=600)
+def _run(inbox: Path, demo: DemoPaths, out: Path, db: Path | str, *extra: str) -> dict[str, object]:
+    done = subprocess.run(_cmd(inbox, demo, out, db, *extra), capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
     manifest: dict[str, object] = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return manifest
 
@@ -63,14 +64,15 @@ def _same_results(a: Path, b: Path) -> None:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
-def _readings(db: Path, county: str = "") -> list[tuple[str, bool]]:
+def _readings(db: Path | str, county: str = "") -> list[tuple[str, bool]]:
     with Ledger(db, county) as ledger, ledger.read() as conn:
         r = t.readings.c
         return [(str(s), bool(c)) for s, c in conn.execute(select(r.sha256, r.current).where(r.county == county))]
 
 
-def test_a_rerun_reuses_what_was_read_and_a_change_reads_again(inbox: Path, demo: DemoPaths, tmp_path: Path) -> None:
-    db = tmp_path / "z.db"
+def test_a_rerun_reuses_what_was_read_and_a_change_reads_again(inbox: Path, demo: DemoPaths, tmp_path: Path,
+                                                               ledger_db: Path | str) -> None:
+    db = ledger_db
     first = _run(inbox, demo, tmp_path / "one", db)
     readings = _readings(db)
     assert len(readings) == 5 and all(current for _, current in readings)
@@ -87,12 +89,13 @@ def test_a_rerun_reuses_what_was_read_and_a_change_reads_again(inbox: Path, demo
     _same_results(tmp_path / "one", tmp_path / "three")
 
 
-def test_a_run_killed_half_way_reads_only_what_is_missing(inbox: Path, demo: DemoPaths, tmp_path: Path) -> None:
-    db, out = tmp_path / "z.db", tmp_path / "out"
+def test_a_run_killed_half_way_reads_only_what_is_missing(inbox: Path, demo: DemoPaths, tmp_path: Path,
+                                                          ledger_db: Path | str) -> None:
+    db, out = ledger_db, tmp_path / "out"
     proc = subprocess.Popen(_cmd(inbox, demo, out, db), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
-        if db.exists() and len(_readings(db)) >= 4:  # the three digital forms and one scan
+        if (isinstance(db, str) or db.exists()) and len(_readings(db)) >= 4:  # the three digital forms and one scan
             break
         time.sleep(0.2)
     proc.send_signal(signal.SIGKILL)
@@ -104,8 +107,9 @@ def test_a_run_killed_half_way_reads_only_what_is_missing(inbox: Path, demo: Dem
     assert len(_readings(db)) == 5
 
 
-def test_two_counties_in_one_ledger_never_mix(inbox: Path, demo: DemoPaths, tmp_path: Path) -> None:
-    db = tmp_path / "z.db"
+def test_two_counties_in_one_ledger_never_mix(inbox: Path, demo: DemoPaths, tmp_path: Path,
+                                              ledger_db: Path | str) -> None:
+    db = ledger_db
     inbox = _digital_only(inbox, tmp_path)
     _run(inbox, demo, tmp_path / "a", db, "--county", "甲县")
     manifest = _run(inbox, demo, tmp_path / "b", db, "--county", "乙县", "--received", "2026-10-08")
@@ -119,8 +123,9 @@ def test_two_counties_in_one_ledger_never_mix(inbox: Path, demo: DemoPaths, tmp_
         assert ledger.count("readings") == 0 and ledger.events() == []
 
 
-def test_a_correction_while_a_run_reads_waits_its_turn(inbox: Path, demo: DemoPaths, tmp_path: Path) -> None:
-    db = tmp_path / "z.db"
+def test_a_correction_while_a_run_reads_waits_its_turn(inbox: Path, demo: DemoPaths, tmp_path: Path,
+                                                       ledger_db: Path | str) -> None:
+    db = ledger_db
     _run(inbox, demo, tmp_path / "first", db)
     with Ledger(db) as ledger, ledger.read() as conn:
         record_id = conn.execute(select(t.records.c.record_id).limit(1)).scalar_one()

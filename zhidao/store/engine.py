@@ -2,8 +2,10 @@
 
 SQLite (the default, one file): WAL so that readers are not blocked, a busy timeout so that a
 second writer waits, every transaction ``BEGIN IMMEDIATE`` so that appends to the hash chain are
-serialised, and append-only triggers on events and corrections. PostgreSQL: a transaction-level
-advisory lock per county serialises the chain; the same triggers in PL/pgSQL.
+serialised, and append-only triggers on events and corrections. PostgreSQL (psycopg 3): a
+transaction-level advisory lock per county serialises the chain, another one the creation of the
+schema (two first runs at once), ``lock_timeout`` makes a writer that waited too long a
+LEDGER_BUSY; the same triggers in PL/pgSQL.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 
 from .schema import metadata
 
@@ -24,20 +27,40 @@ _SQLITE_TRIGGERS = [
 _PG_TRIGGERS = [
     "CREATE OR REPLACE FUNCTION zhidao_append_only() RETURNS trigger AS $$ BEGIN "
     "RAISE EXCEPTION '% are append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
-    *[f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{table}_append_only') THEN "
+    # the trigger of this schema's table (another schema of the same database has its own)
+    *[f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '{table}_append_only' "
+      f"AND tgrelid = to_regclass('{table}')) THEN "
       f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
       f"FOR EACH ROW EXECUTE FUNCTION zhidao_append_only(); END IF; END $$"
       for table in ("events", "corrections")],
 ]
+# The advisory lock key of the schema's creation (a county's chain keys come from its name's sha256).
+_SCHEMA_LOCK = 0x7A686964616F
+
+
+def is_url(db: Path | str) -> bool:
+    return "://" in str(db)
 
 
 def url_of(db: Path | str) -> str:
     """A path is an SQLite file; a text with '://' is an SQLAlchemy URL (postgresql://…)."""
     text_db = str(db)
-    if "://" in text_db:
-        return text_db.replace("postgresql://", "postgresql+psycopg://", 1) if text_db.startswith(
-            "postgresql://") else text_db
+    if is_url(text_db):
+        for plain in ("postgresql://", "postgres://"):
+            if text_db.startswith(plain):
+                return "postgresql+psycopg://" + text_db[len(plain):]
+        return text_db
     return f"sqlite:///{Path(db).absolute()}"
+
+
+def shown(db: Path | str) -> str:
+    """The ledger as it may be shown to a person: a URL without its password."""
+    if not is_url(db):
+        return str(db)
+    try:
+        return make_url(str(db)).render_as_string(hide_password=True)
+    except Exception:
+        return str(db).split("@")[-1]
 
 
 def make_engine(db: Path | str, wait_seconds: float) -> Engine:
@@ -59,15 +82,32 @@ def make_engine(db: Path | str, wait_seconds: float) -> Engine:
             conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("zhidao_read") else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True,
-                         connect_args={"options": f"-c lock_timeout={int(wait_seconds * 1000)}"})
+    # a writer waits for a county's chain (or a row) at most wait_seconds, then is told LEDGER_BUSY
+    options = " ".join(filter(None, [str(make_url(url).query.get("options") or ""),
+                                     f"-c lock_timeout={int(wait_seconds * 1000)}"]))
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options})
 
 
 def create_schema(engine: Engine) -> None:
     with engine.begin() as conn:
+        serialise_schema(conn)
         metadata.create_all(conn)
         for ddl in _SQLITE_TRIGGERS if engine.dialect.name == "sqlite" else _PG_TRIGGERS:
-            conn.exec_driver_sql(ddl)
+            conn.execute(text(ddl))
+
+
+def has_schema(engine: Engine) -> bool:
+    """Does the database hold zhidao's ledger (its events and readings tables)?"""
+    with engine.connect() as conn:
+        found = inspect(conn)
+        return found.has_table("events") and found.has_table("readings")
+
+
+def serialise_schema(conn: Connection) -> None:
+    """Within a transaction on PostgreSQL: no other process creates or stamps the schema until it
+    ends (two first runs against an empty database at once)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
 
 
 def serialise_chain(conn: Connection, county: str) -> None:

@@ -42,7 +42,17 @@ from zhidao.model import FileOutcome
 
 from . import schema as t
 from .codec import location_to_dict, outcome_to_dict
-from .engine import create_schema, is_busy, make_engine, serialise_chain, url_of
+from .engine import (
+    create_schema,
+    has_schema,
+    is_busy,
+    is_url,
+    make_engine,
+    serialise_chain,
+    serialise_schema,
+    shown,
+    url_of,
+)
 
 # The record fields a reviewer may correct (SPEC.md's canonical fields, plus the form's month).
 CORRECTABLE = ("instructor", "unit", "enterprise", "visit_date", "content", "duties", "problems", "signed",
@@ -59,8 +69,17 @@ def now() -> str:
 
 
 def ledger_busy(path: Path | str) -> LedgerError:
-    return LedgerError(LEDGER_BUSY, "台账数据库正被另一次运行或核对占用，等待后仍未释放", Path(str(path)),
+    return LedgerError(LEDGER_BUSY, "台账数据库正被另一次运行或核对占用，等待后仍未释放", _where(path),
                        "请等另一次运行或核对结束后再试")
+
+
+def _where(db: Path | str) -> Path | None:
+    """The ``path`` of a LedgerError: the SQLite file; a server's ledger is named in the message."""
+    return None if is_url(db) else Path(db)
+
+
+def _named(db: Path | str, message: str) -> str:
+    return f"{message}：{shown(db)}" if is_url(db) else message
 
 
 def reading_key(made_by: dict[str, Any]) -> str:
@@ -70,24 +89,40 @@ def reading_key(made_by: dict[str, Any]) -> str:
 
 class Ledger:
     """Open with ``with Ledger(db, county) as ledger:``. ``db`` is an SQLite path or a
-    ``postgresql://`` URL; ``create=False`` refuses an SQLite file that does not exist."""
+    ``postgresql://`` URL; ``create=False`` refuses an SQLite file that does not exist, or a
+    database that does not exist or holds no ledger."""
 
     def __init__(self, db: Path | str, county: str = "", create: bool = True, wait_seconds: float = 10.0) -> None:
-        self.path = db
+        self.db = db
+        self.path: Path | str = shown(db) if is_url(db) else db  # shown to people: a URL without its password
         self.county = county
-        is_file = "://" not in str(db)
+        is_file = not is_url(db)
         if is_file and not create and not Path(db).is_file():
-            raise LedgerError("LEDGER_NOT_FOUND", "找不到台账数据库", Path(db),
-                              "请用 --db 指定运行 zhidao run 时使用的台账文件")
+            raise self._not_found()
         try:
             if is_file:
                 Path(db).parent.mkdir(parents=True, exist_ok=True)
                 self._refuse_old(Path(db))
             self.engine = make_engine(db, wait_seconds)
+            if not is_file and not create and not has_schema(self.engine):
+                self.engine.dispose()
+                raise self._not_found()
             create_schema(self.engine)
             self._stamp()
         except DBAPIError as exc:
+            if hasattr(self, "engine"):
+                self.engine.dispose()
+            if not is_file and not create and "does not exist" in str(exc.orig):
+                raise self._not_found() from exc
             raise self._error(exc) from exc
+
+    def _not_found(self) -> LedgerError:
+        if is_url(self.db):
+            return LedgerError("LEDGER_NOT_FOUND",
+                               _named(self.db, "找不到台账数据库（该库不存在或其中没有 zhidao 的台账）"), None,
+                               "请用 --db 指定运行 zhidao run 时使用的数据库")
+        return LedgerError("LEDGER_NOT_FOUND", "找不到台账数据库", Path(self.db),
+                           "请用 --db 指定运行 zhidao run 时使用的台账文件")
 
     def _refuse_old(self, path: Path) -> None:
         import sqlite3
@@ -106,16 +141,21 @@ class Ledger:
 
     def _stamp(self) -> None:
         with self.write() as conn:
+            serialise_schema(conn)  # two first runs of two counties at once stamp it once
             version = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema_version")).scalar()
             if version is None:
                 conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
             elif int(version) > t.SCHEMA_VERSION:
-                raise LedgerError("LEDGER_TOO_NEW", f"台账数据库版本（{version}）比本程序新", Path(str(self.path)),
-                                  "请升级 zhidao")
+                raise LedgerError("LEDGER_TOO_NEW", _named(self.db, f"台账数据库版本（{version}）比本程序新"),
+                                  _where(self.db), "请升级 zhidao")
 
     def _error(self, exc: DBAPIError) -> LedgerError:
         if is_busy(exc):
-            return ledger_busy(self.path)
+            return ledger_busy(self.db)
+        if is_url(self.db):
+            first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            return LedgerError("LEDGER_UNREADABLE", _named(self.db, f"无法连接或打开台账数据库（{first}）"), None,
+                               "请确认数据库服务器已启动、URL 中的用户、密码和库名无误")
         return LedgerError("LEDGER_UNREADABLE", f"无法打开台账数据库（{type(exc.orig).__name__}）",
                            Path(str(self.path)), "请确认该文件是 zhidao 的台账，或用 --db 指定新的文件")
 
@@ -128,7 +168,7 @@ class Ledger:
 
     @property
     def url(self) -> str:
-        return url_of(self.path)
+        return url_of(self.db)
 
     # -- transactions --------------------------------------------------------------------------
 
@@ -141,7 +181,7 @@ class Ledger:
                 yield conn
         except OperationalError as exc:
             if is_busy(exc):
-                raise ledger_busy(self.path) from exc
+                raise ledger_busy(self.db) from exc
             raise
 
     @contextmanager
@@ -151,7 +191,7 @@ class Ledger:
                 yield conn
         except OperationalError as exc:
             if is_busy(exc):
-                raise ledger_busy(self.path) from exc
+                raise ledger_busy(self.db) from exc
             raise
 
     # -- the event log ---------------------------------------------------------------------------
@@ -338,7 +378,7 @@ class Ledger:
                 return self.correct(record_id, field, new, who, reason, at, c)
         if record_id not in {str(r[0]) for r in conn.execute(select(t.records.c.record_id).where(
                 t.records.c.county == self.county, t.records.c.record_id == record_id))}:
-            raise LedgerError("RECORD_UNKNOWN", f"台账中没有这条工作记录：{record_id}", Path(str(self.path)),
+            raise LedgerError("RECORD_UNKNOWN", f"台账中没有这条工作记录：{record_id}", _where(self.db),
                               "请核对记录编号（见 records.jsonl 的 id）")
         old = current_value(conn, self.county, record_id, field)
         at = at or now()

@@ -22,42 +22,52 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.types import TypeEngine
 
 SCHEMA_VERSION = 3
 metadata = MetaData()
 
-meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text, nullable=False))
+
+def _str(length: int | None = None) -> TypeEngine[str]:
+    """Text as SQLite keeps it on PostgreSQL too: compared byte by byte (the "C" collation, so that
+    ordered reads — record ids, paths — and the digests built on them do not depend on the
+    server's locale) and of any length (SQLite does not enforce a VARCHAR's)."""
+    plain: TypeEngine[str] = String(length) if length else Text()
+    return plain.with_variant(Text(collation="C"), "postgresql")
+
+
+meta = Table("meta", metadata, Column("key", _str(64), primary_key=True), Column("value", _str(), nullable=False))
 
 files = Table(
     "files", metadata,
-    Column("county", String(64), primary_key=True),
-    Column("sha256", String(64), primary_key=True),
+    Column("county", _str(64), primary_key=True),
+    Column("sha256", _str(64), primary_key=True),
     Column("size", Integer, nullable=False),
-    Column("path", Text, nullable=False),  # the name it first arrived under
-    Column("received", String(10)),  # the day it first arrived (kept across runs)
+    Column("path", _str(), nullable=False),  # the name it first arrived under
+    Column("received", _str(10)),  # the day it first arrived (kept across runs)
     Column("first_run", Integer),
 )
 
 file_paths = Table(
     "file_paths", metadata,
-    Column("county", String(64), primary_key=True),
-    Column("sha256", String(64), primary_key=True),
-    Column("path", Text, primary_key=True),
+    Column("county", _str(64), primary_key=True),
+    Column("sha256", _str(64), primary_key=True),
+    Column("path", _str(), primary_key=True),
 )
 
 readings = Table(
     "readings", metadata,
     Column("reading_id", Integer, primary_key=True, autoincrement=True),
-    Column("county", String(64), nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("reading_key", String(64), nullable=False),
+    Column("county", _str(64), nullable=False),
+    Column("sha256", _str(64), nullable=False),
+    Column("reading_key", _str(64), nullable=False),
     Column("made_by", JSON, nullable=False),  # reader code digest, engine, model, settings
-    Column("read_at", String(32), nullable=False),
+    Column("read_at", _str(32), nullable=False),
     Column("run_id", Integer),
-    Column("medium", String(16)),
-    Column("status", String(16), nullable=False),
-    Column("error_code", String(64)),
-    Column("error_message", Text),
+    Column("medium", _str(16)),
+    Column("status", _str(16), nullable=False),
+    Column("error_code", _str(64)),
+    Column("error_message", _str()),
     Column("outcome", JSON, nullable=False),  # the whole FileOutcome (zhidao.store.codec), for reuse
     Column("current", Boolean, nullable=False),  # the reading the latest run counted
 )
@@ -67,15 +77,15 @@ Index("readings_by_key", readings.c.county, readings.c.sha256, readings.c.readin
 records = Table(
     "records", metadata,
     Column("reading_id", Integer, primary_key=True),
-    Column("record_id", String(64), primary_key=True),
-    Column("county", String(64), nullable=False),
-    Column("sha256", String(64), nullable=False),
+    Column("record_id", _str(64), primary_key=True),
+    Column("county", _str(64), nullable=False),
+    Column("sha256", _str(64), nullable=False),
     Column("page", Integer),
-    Column("instructor", Text),
-    Column("enterprise", Text),
-    Column("visit_date", String(10)),
+    Column("instructor", _str()),
+    Column("enterprise", _str()),
+    Column("visit_date", _str(10)),
     Column("review", JSON, nullable=False),
-    Column("extractor", String(64)),
+    Column("extractor", _str(64)),
     Column("steps", JSON, nullable=False),  # scan preprocessing
     Column("fields", JSON, nullable=False),  # the whole frames.RECORDS row
     ForeignKeyConstraint(["reading_id"], ["readings.reading_id"]),
@@ -85,57 +95,57 @@ Index("records_by_id", records.c.county, records.c.record_id)
 field_values = Table(
     "field_values", metadata,
     Column("reading_id", Integer, primary_key=True),
-    Column("record_id", String(64), primary_key=True),
-    Column("field", String(32), primary_key=True),
-    Column("value", Text),
-    Column("raw", Text),
+    Column("record_id", _str(64), primary_key=True),
+    Column("field", _str(32), primary_key=True),
+    Column("value", _str()),
+    Column("raw", _str()),
     Column("confidence", Float),
     Column("page", Integer),
     Column("bbox", JSON),  # [x0, top, x1, bottom] in PDF points or image pixels
-    Column("cell", Text),
-    Column("line", Text),
-    Column("extractor", String(64)),
+    Column("cell", _str()),
+    Column("line", _str()),
+    Column("extractor", _str(64)),
     ForeignKeyConstraint(["reading_id"], ["readings.reading_id"]),
 )
 
 runs = Table(
     "runs", metadata,
     Column("run_id", Integer, primary_key=True, autoincrement=True),
-    Column("county", String(64), nullable=False),
-    Column("started", String(32), nullable=False),
-    Column("finished", String(32)),
-    Column("version", String(32)),
-    Column("quarter", String(16)),
-    Column("inbox", Text),
-    Column("roster", Text),
-    Column("out", Text),
+    Column("county", _str(64), nullable=False),
+    Column("started", _str(32), nullable=False),
+    Column("finished", _str(32)),
+    Column("version", _str(32)),
+    Column("quarter", _str(16)),
+    Column("inbox", _str()),
+    Column("roster", _str()),
+    Column("out", _str()),
     Column("counts", JSON),
     Column("anchor_seq", Integer),  # the chain head its packet was issued on
-    Column("anchor_hash", String(64)),
+    Column("anchor_hash", _str(64)),
 )
 
 run_files = Table(
     "run_files", metadata,
     Column("run_id", Integer, primary_key=True),
-    Column("sha256", String(64), primary_key=True),
-    Column("path", Text, primary_key=True),
-    Column("role", String(16)),
+    Column("sha256", _str(64), primary_key=True),
+    Column("path", _str(), primary_key=True),
+    Column("role", _str(16)),
     Column("reading_id", Integer),
-    Column("status", String(16)),
-    Column("medium", String(16)),
-    Column("error_code", String(64)),
-    Column("error_message", Text),
+    Column("status", _str(16)),
+    Column("medium", _str(16)),
+    Column("error_code", _str(64)),
+    Column("error_message", _str()),
 )
 
 run_records = Table(
     "run_records", metadata,
     Column("run_id", Integer, primary_key=True),
-    Column("record_id", String(64), primary_key=True),
+    Column("record_id", _str(64), primary_key=True),
     Column("reading_id", Integer),
-    Column("instructor", Text),
-    Column("enterprise", Text),
-    Column("month", String(7)),
-    Column("status", String(32)),
+    Column("instructor", _str()),
+    Column("enterprise", _str()),
+    Column("month", _str(7)),
+    Column("status", _str(32)),
     Column("counted", Boolean),
 )
 
@@ -143,39 +153,39 @@ findings = Table(
     "findings", metadata,
     Column("finding_id", Integer, primary_key=True, autoincrement=True),
     Column("run_id", Integer, nullable=False),
-    Column("county", String(64), nullable=False),
-    Column("rule", String(32), nullable=False),
-    Column("severity", String(16)),
-    Column("instructor", Text),
-    Column("enterprise", Text),
-    Column("month", String(7)),
-    Column("date", String(10)),
+    Column("county", _str(64), nullable=False),
+    Column("rule", _str(32), nullable=False),
+    Column("severity", _str(16)),
+    Column("instructor", _str()),
+    Column("enterprise", _str()),
+    Column("month", _str(7)),
+    Column("date", _str(10)),
     Column("sources", JSON),
-    Column("message", Text),
+    Column("message", _str()),
 )
 
 events = Table(
     "events", metadata,
-    Column("county", String(64), primary_key=True),
+    Column("county", _str(64), primary_key=True),
     Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("at", String(32), nullable=False),
-    Column("kind", String(32), nullable=False),
-    Column("payload", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("at", _str(32), nullable=False),
+    Column("kind", _str(32), nullable=False),
+    Column("payload", _str(), nullable=False),
+    Column("prev_hash", _str(64), nullable=False),
+    Column("hash", _str(64), nullable=False),
 )
 
 corrections = Table(
     "corrections", metadata,
     Column("correction_id", Integer, primary_key=True, autoincrement=True),
-    Column("county", String(64), nullable=False),
-    Column("at", String(32), nullable=False),
-    Column("who", Text, nullable=False),
-    Column("record_id", String(64), nullable=False),
-    Column("field", String(32), nullable=False),
-    Column("old", Text),
-    Column("new", Text),
-    Column("reason", Text),
+    Column("county", _str(64), nullable=False),
+    Column("at", _str(32), nullable=False),
+    Column("who", _str(), nullable=False),
+    Column("record_id", _str(64), nullable=False),
+    Column("field", _str(32), nullable=False),
+    Column("old", _str()),
+    Column("new", _str()),
+    Column("reason", _str()),
     Column("event_seq", Integer, nullable=False),
 )
 
