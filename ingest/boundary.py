@@ -177,7 +177,14 @@ def _rss(pid: int | None) -> int:
 
 def read_fenced(jobs: Sequence[Job], options: ReadOptions, boundary: Boundary,
                 progress: Progress | None = None) -> Iterator[FileOutcome]:
-    """Read every file in a worker process; yield one outcome per file, in the order given."""
+    """Read every file in a worker process; yield one outcome per file, in the order given.
+    With ``boundary.scheduler`` set the files are read on a Dask cluster (:mod:`.dask_read`),
+    fenced there the same way."""
+    if boundary.scheduler is not None:
+        from .dask_read import read_on_dask  # Dask is imported only for a run that asks for it
+
+        yield from read_on_dask(jobs, options, boundary, progress)
+        return
     pool = _Pool(boundary, options)
     queue = collections.deque(enumerate(jobs))
     done: dict[int, FileOutcome] = {}
