@@ -142,8 +142,9 @@ def write_table(ws: Worksheet, table: Table, draft: str = "", meeting: str = "",
         ws.merge_cells(f"A1:{last}1")
     ws.append(inert_row(ws, table.header, HEAD))
     for row in table.rows:  # text from the forms and the roster: never a formula (reports.inert)
-        ws.append(inert_row(ws, row, BODY))
-        for cell in ws[ws.max_row]:
+        cells = inert_row(ws, row, BODY)
+        ws.append(cells)  # the cells themselves go in (ws[ws.max_row] would scan every cell: quadratic)
+        for cell in cells:
             if isinstance(cell.value, dt.date):
                 cell.number_format = DATE_FORMAT
     for i, width in enumerate(widths, start=1):

@@ -13,6 +13,7 @@ well, a row too short overprints or cuts its text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,7 @@ _CLOSING = frozenset("，。、；：？！）」』》〉】〕”’…‥·,.
 _OPENING = frozenset("（「『《〈【〔“‘([{")
 
 
+@functools.cache  # pure; a workbook has a few thousand distinct characters
 def char_units(ch: str) -> float:
     """The width of one character, in '0' widths at 11 pt."""
     if ch.isdigit() and ch.isascii():
@@ -71,6 +73,7 @@ def _tokens(line: str) -> list[tuple[list[float], bool]]:
     return tokens
 
 
+@functools.lru_cache(maxsize=1 << 16)  # pure: a packet repeats its names, months and notes in many cells
 def text_lines(text: str, width: float, size: float = BASE_SIZE) -> int:
     """How many lines ``text`` takes in a wrapped cell ``width`` characters wide at ``size``
     points: its own line breaks, then greedy wrapping (at spaces, between CJK characters,
@@ -129,6 +132,7 @@ def row_height(values: Sequence[Any], widths: Sequence[float], size: float = BAS
     return max((cell_height(v, w, size) for v, w in pairs), default=cell_height(None, DEFAULT_WIDTH, size))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def word_width(text: str) -> float:
     """The width of the widest run of narrow characters without a space (it cannot break)."""
     widest = 0.0
@@ -153,9 +157,14 @@ def fit_widths(rows: Iterable[Sequence[Any]], widths: Sequence[float]) -> list[f
             elif isinstance(value, bool | int | float):
                 need = len(display_text(value)) * DIGIT + CELL_MARGIN + 1
             else:
-                text = display_text(value)
-                whole = max((sum(char_units(c) for c in line) for line in text.splitlines()), default=0.0)
-                need = whole if whole <= SHORT_TEXT else min(word_width(text), MAX_WORD_WIDTH)
-                need += CELL_MARGIN + 0.5
+                need = _text_need(display_text(value))
             fitted[i] = max(fitted[i], math.ceil(need * 2) / 2)
     return fitted
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_need(text: str) -> float:
+    """The width a text asks of its column (fit_widths), before rounding."""
+    whole = max((sum(char_units(c) for c in line) for line in text.splitlines()), default=0.0)
+    need = whole if whole <= SHORT_TEXT else min(word_width(text), MAX_WORD_WIDTH)
+    return need + CELL_MARGIN + 0.5
