@@ -64,33 +64,36 @@ def mixed(demo: DemoPaths, scan: Path, tmp_path_factory: pytest.TempPathFactory)
     return folder
 
 
-def _extract(folder: Path, *options: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "zhidao.cli", "extract", str(folder), "--jobs", "2", *options]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300, cwd=cwd)
+def _extract(mixed: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`zhidao extract` of the mixed folder by a relative path, as a clerk types it (the workers
+    open the files by their absolute paths; the outcomes carry them as given)."""
+    cmd = [sys.executable, "-m", "zhidao.cli", "extract", mixed.name, "--jobs", "2", *options]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=300, cwd=mixed.parent)
+
+
+@pytest.fixture(scope="module")
+def local_extract(mixed: Path) -> str:
+    return _extract(mixed).stdout
 
 
 def _lines(stdout: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
-def test_extract_on_a_local_cluster_is_byte_identical_to_a_local_run(mixed: Path) -> None:
-    local = _extract(mixed)
+def test_extract_on_a_local_cluster_is_byte_identical_to_a_local_run(mixed: Path, local_extract: str) -> None:
     dask = _extract(mixed, "--dask", "local")
-    assert dask.stdout == local.stdout
+    assert dask.stdout == local_extract
     lines = _lines(dask.stdout)
     sources = {line.get("source") for line in lines}
-    assert {f"{mixed}/{name}" for name in ("月度表.xlsx", "工作记录.pdf", "扫描件.png")} <= sources
+    assert {f"{mixed.name}/{name}" for name in ("月度表.xlsx", "工作记录.pdf", "扫描件.png")} <= sources
     damaged = [line for line in lines if line.get("error", {}).get("code") == "FILE_DAMAGED"]
     assert damaged, "the broken file is an error line"
     assert not dask.stderr.strip(), "Dask's own log stays off the clerk's screen"
 
 
-def test_extract_on_a_cluster_started_elsewhere(mixed: Path, cluster: str, tmp_path: Path) -> None:
-    # relative paths, as a clerk types them: the workers open them by their absolute paths,
-    # the outcomes carry them as given
-    local = _extract(Path(mixed.name), cwd=mixed.parent)
-    dask = _extract(Path(mixed.name), "--dask-scheduler", cluster, cwd=mixed.parent)
-    assert dask.stdout == local.stdout
+def test_extract_on_a_cluster_started_elsewhere(mixed: Path, local_extract: str, cluster: str) -> None:
+    dask = _extract(mixed, "--dask-scheduler", cluster)
+    assert dask.stdout == local_extract
     assert len(_lines(dask.stdout)) >= 6
 
 
@@ -113,6 +116,7 @@ def test_run_on_a_local_cluster_gives_the_same_results(demo: DemoPaths, tmp_path
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
     assert _statuses(tmp_path / "dask") == _statuses(tmp_path / "local")
     assert (tmp_path / "dask" / "records.jsonl").stat().st_size > 0
+    assert "Dask：" in (tmp_path / "dask" / "run.log").read_text(encoding="utf-8"), "the workers' tally in run.log"
 
 
 def _docx(demo: DemoPaths, n: int) -> list[tuple[Path, str]]:
