@@ -1,6 +1,7 @@
 """The review loop round trip: export review.xlsx, fill it with openpyxl, apply, run again — the
 rerun rebuilds findings, attendance and the packet from the ledger without reading a file again.
-The ledger is seen through the store only (zhidao.store.Ledger and zhidao.store.queries)."""
+The ledger is seen through the store only (zhidao.store.Ledger and zhidao.store.queries), on
+SQLite and on PostgreSQL (tests/conftest.py: ``backend``)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import openpyxl
 import pytest
 
-from tests.conftest import read_jsonl
+from tests.conftest import Ledgers, read_jsonl
 from tests.scan_support import SINGLE
 from zhidao.errors import LedgerError
 from zhidao.fixtures import scans
@@ -39,7 +41,8 @@ def _zhidao(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zhidao.cli", *args], capture_output=True, text=True)
 
 
-def _run(demo: DemoPaths, inbox: Path, out: Path, db: Path, command: str = "run") -> subprocess.CompletedProcess[str]:
+def _run(demo: DemoPaths, inbox: Path, out: Path, db: Path | str,
+         command: str = "run") -> subprocess.CompletedProcess[str]:
     done = _zhidao(command, str(inbox), "--roster", str(demo.roster), "--quarter", demo.quarter, "--out", str(out),
                    "--db", str(db), "--as-of", demo.as_of.isoformat(), "--received", demo.received.isoformat(),
                    "--jobs", "1")
@@ -58,7 +61,7 @@ def _sheet_rows(sheet: Path) -> list[tuple[object, ...]]:
 
 
 @pytest.fixture(scope="module")
-def world(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def world(demo: DemoPaths, module_ledgers: Ledgers, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A small inbox: three demo forms, a late form with the enterprise left blank, a fax."""
     tmp = tmp_path_factory.mktemp("review")
     inbox = tmp / "inbox"
@@ -70,12 +73,12 @@ def world(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     write_unfamiliar_docx(inbox / "马俊补报.docx", blank, "2026年9月30日", "colon-labels")
     fax = scans.fax(scans.render_form(SINGLE, register_cjk_font()), np.random.default_rng(5))  # unsure values
     scans.write_png(inbox / "传真0001.png", fax)
-    out, db = tmp / "out", tmp / "zhidao.db"
+    out, db = tmp / "out", module_ledgers.new()
     _run(demo, inbox, out, db)
     return {"inbox": inbox, "out": out, "db": db, "tmp": tmp}
 
 
-def test_export_lists_the_values_to_check_with_pictures(world: dict[str, Path]) -> None:
+def test_export_lists_the_values_to_check_with_pictures(world: dict[str, Any]) -> None:
     sheet = world["tmp"] / "review.xlsx"
     done = _zhidao("review", "export", "--out", str(sheet), "--db", str(world["db"]))
     assert done.returncode == 0, done.stderr
@@ -88,7 +91,7 @@ def test_export_lists_the_values_to_check_with_pictures(world: dict[str, Path]) 
     assert any("传真0001" in str(r[1]) and "bbox " in str(r[LOCATION]) for r in rows)
 
 
-def test_review_items_come_from_the_readings_the_latest_run_counted(world: dict[str, Path]) -> None:
+def test_review_items_come_from_the_readings_the_latest_run_counted(world: dict[str, Any]) -> None:
     with Ledger(world["db"], create=False) as ledger:
         items = review_items(ledger, with_pictures=False)
         known = ledger.record_ids()
@@ -97,7 +100,7 @@ def test_review_items_come_from_the_readings_the_latest_run_counted(world: dict[
     assert [i.file for i in items] == sorted(i.file for i in items), "file by file"
 
 
-def test_the_review_loop_without_re_reading(demo: DemoPaths, world: dict[str, Path]) -> None:
+def test_the_review_loop_without_re_reading(demo: DemoPaths, world: dict[str, Any]) -> None:
     """Issue 12, item 6: after `review apply`, `zhidao packet` (and `run`) rebuild findings,
     attendance and the packet from the ledger: the correction counts, no file is read again."""
     before_days = _days(world["out"], "马俊", "2026-09")
@@ -139,7 +142,7 @@ def test_the_review_loop_without_re_reading(demo: DemoPaths, world: dict[str, Pa
     assert [x["applied"] for x in fixed["corrections"]] == [True]
 
 
-def test_corrections_are_applied_in_one_transaction(world: dict[str, Path]) -> None:
+def test_corrections_are_applied_in_one_transaction(world: dict[str, Any]) -> None:
     with Ledger(world["db"], create=False) as ledger:
         rid = sorted(ledger.record_ids())[0]
         count, head = ledger.count("corrections"), ledger.head()
@@ -150,7 +153,7 @@ def test_corrections_are_applied_in_one_transaction(world: dict[str, Path]) -> N
 
 
 @pytest.mark.parametrize("spoil", ["header", "date"])
-def test_a_spoiled_sheet_is_refused_and_changes_nothing(world: dict[str, Path], spoil: str) -> None:
+def test_a_spoiled_sheet_is_refused_and_changes_nothing(world: dict[str, Any], spoil: str) -> None:
     sheet = world["tmp"] / f"spoiled-{spoil}.xlsx"
     _zhidao("review", "export", "--all", "--out", str(sheet), "--db", str(world["db"]))
     wb = openpyxl.load_workbook(sheet)
@@ -170,7 +173,7 @@ def test_a_spoiled_sheet_is_refused_and_changes_nothing(world: dict[str, Path], 
         assert ledger.count("corrections") == count
 
 
-def test_another_county_sees_nothing_of_this_one(world: dict[str, Path]) -> None:
+def test_another_county_sees_nothing_of_this_one(world: dict[str, Any]) -> None:
     sheet = world["tmp"] / "other-county.xlsx"
     done = _zhidao("review", "export", "--out", str(sheet), "--db", str(world["db"]), "--county", "乙县")
     assert done.returncode == 5 and "LEDGER_EMPTY" in done.stderr and not sheet.exists()
@@ -180,7 +183,7 @@ def test_another_county_sees_nothing_of_this_one(world: dict[str, Path]) -> None
         assert ledger.record_ids() == set() and ledger.count("corrections") == 0
 
 
-def test_trace_shows_the_readings_its_run_counted(demo: DemoPaths, world: dict[str, Path]) -> None:
+def test_trace_shows_the_readings_its_run_counted(demo: DemoPaths, world: dict[str, Any]) -> None:
     """A later run of another quarter reads the files again (--reread): its readings become the
     current ones, yet the trace of September shows those the September run counted."""
     with Ledger(world["db"], create=False) as ledger, ledger.read() as conn:

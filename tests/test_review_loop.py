@@ -1,7 +1,8 @@
 """Issue 14, item 3: the Excel review loop with full powers — 确认无误 closes an item, every field of
 a record can be exported and corrected, values typed where no input belongs are reported with
 their rows and nothing is recorded, a sheet applied twice records nothing new and says so.
-Real review.xlsx files (openpyxl), a real ledger, real runs of a small inbox made from the demo."""
+Real review.xlsx files (openpyxl), a real ledger (SQLite and PostgreSQL: tests/conftest.py's
+``backend``), real runs of a small inbox made from the demo."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import docx
 import openpyxl
 import pytest
 
-from tests.conftest import read_jsonl
+from tests.conftest import Ledgers, read_jsonl
 from zhidao.fixtures.demo import DemoPaths
 from zhidao.fixtures.form_xlsx import write_forms_xlsx
 from zhidao.fixtures.quarter import plan_quarter
@@ -44,7 +46,7 @@ def zhidao(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zhidao.cli", *args], capture_output=True, text=True)
 
 
-def run(demo: DemoPaths, inbox: Path, out: Path, db: Path) -> None:
+def run(demo: DemoPaths, inbox: Path, out: Path, db: Path | str) -> None:
     done = zhidao("run", str(inbox), "--roster", str(demo.roster), "--quarter", demo.quarter, "--out", str(out),
                   "--db", str(db), "--as-of", demo.as_of.isoformat(), "--received", demo.received.isoformat(),
                   "--jobs", "1")
@@ -52,7 +54,7 @@ def run(demo: DemoPaths, inbox: Path, out: Path, db: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def world(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def world(demo: DemoPaths, module_ledgers: Ledgers, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Two demo forms, a form whose date is only a month (its date to review), and a form of
     周文涛 at another instructor's enterprise (read with full confidence: nothing flagged), and a
     form typed in Excel."""
@@ -64,17 +66,18 @@ def world(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     write_form(inbox / "日期不清.docx", "周文涛", HOME, "2026年8月")
     write_forms_xlsx(inbox / "表格记录.xlsx", [next(f for f in plan_quarter(2026).forms if f.family == "A")])
     write_form(inbox / "企业写错.docx", "周文涛", ELSEWHERE, "2026-08-12")
-    run(demo, inbox, tmp / "out", tmp / "zhidao.db")
-    return {"inbox": inbox, "out": tmp / "out", "db": tmp / "zhidao.db", "tmp": tmp}
+    db = module_ledgers.new()
+    run(demo, inbox, tmp / "out", db)
+    return {"inbox": inbox, "out": tmp / "out", "db": db, "tmp": tmp}
 
 
 @pytest.fixture
-def db(world: dict[str, Path], tmp_path: Path) -> Path:
+def db(world: dict[str, Any], ledgers: Ledgers) -> Path | str:
     """The world's ledger, copied: each test corrects its own."""
-    return Path(shutil.copy(world["db"], tmp_path / "zhidao.db"))
+    return ledgers.copy(world["db"])
 
 
-def export(db: Path, sheet: Path, *scope: str) -> list[tuple[object, ...]]:
+def export(db: Path | str, sheet: Path, *scope: str) -> list[tuple[object, ...]]:
     done = zhidao("review", "export", "--out", str(sheet), "--db", str(db), *scope)
     assert done.returncode == 0, done.stderr
     return [r for r in openpyxl.load_workbook(sheet)["待核对"].iter_rows(min_row=2, values_only=True) if r[0]]
@@ -91,16 +94,16 @@ def fill(sheet: Path, rule: dict[tuple[str, str], dict[str, str]]) -> None:
     wb.save(sheet)
 
 
-def apply(db: Path, sheet: Path) -> subprocess.CompletedProcess[str]:
+def apply(db: Path | str, sheet: Path) -> subprocess.CompletedProcess[str]:
     return zhidao("review", "apply", str(sheet), "--by", "王会计", "--db", str(db))
 
 
-def corrections(db: Path) -> int:
+def corrections(db: Path | str) -> int:
     with Ledger(db, create=False) as ledger:
         return ledger.count("corrections")
 
 
-def test_export_all_has_every_field_context_dropdowns_and_locks(world: dict[str, Path], tmp_path: Path) -> None:
+def test_export_all_has_every_field_context_dropdowns_and_locks(world: dict[str, Any], tmp_path: Path) -> None:
     sheet = tmp_path / "all.xlsx"
     rows = export(world["db"], sheet, "--all")
     records = read_jsonl(world["out"] / "records.jsonl")
@@ -125,7 +128,7 @@ def test_export_all_has_every_field_context_dropdowns_and_locks(world: dict[str,
     assert ws.print_title_rows == "$1:$1" and ws.sheet_properties.pageSetUpPr.fitToPage
 
 
-def test_confirm_closes_an_item(db: Path, tmp_path: Path) -> None:
+def test_confirm_closes_an_item(db: Path | str, tmp_path: Path) -> None:
     sheet = tmp_path / "review.xlsx"
     [row] = export(db, sheet)
     assert row[COL["栏目代码"]] == "visit_date"
@@ -139,7 +142,7 @@ def test_confirm_closes_an_item(db: Path, tmp_path: Path) -> None:
     assert export(db, tmp_path / "again.xlsx") == [], "a confirmed value is not asked again"
 
 
-def test_a_value_in_a_wrong_column_is_reported_and_nothing_recorded(db: Path, tmp_path: Path) -> None:
+def test_a_value_in_a_wrong_column_is_reported_and_nothing_recorded(db: Path | str, tmp_path: Path) -> None:
     sheet = tmp_path / "wrong.xlsx"
     rows = export(db, sheet, "--file", "企业写错")
     fill(sheet, {("企业写错", "enterprise"): {"识别结果": HOME},  # typed over the value read
@@ -151,7 +154,7 @@ def test_a_value_in_a_wrong_column_is_reported_and_nothing_recorded(db: Path, tm
     assert corrections(db) == 0
 
 
-def test_applying_a_sheet_twice_records_nothing_new(db: Path, tmp_path: Path) -> None:
+def test_applying_a_sheet_twice_records_nothing_new(db: Path | str, tmp_path: Path) -> None:
     sheet = tmp_path / "twice.xlsx"
     rows = export(db, sheet, "--instructor", "周文涛")
     fill(sheet, {("企业写错", "content"): {"核对结果": "确认无误"}, ("企业写错", "duties"): {"更正为": "1、3"}})
@@ -168,7 +171,7 @@ def test_applying_a_sheet_twice_records_nothing_new(db: Path, tmp_path: Path) ->
     assert duties.new == "D1,D3" and "核对表" in (duties.reason or "")
 
 
-def test_an_unflagged_field_corrected_through_export_all(demo: DemoPaths, world: dict[str, Path], db: Path,
+def test_an_unflagged_field_corrected_through_export_all(demo: DemoPaths, world: dict[str, Any], db: Path | str,
                                                          tmp_path: Path) -> None:
     """The enterprise read with full confidence is wrong: corrected from `export --all`, the
     rerun counts the day at the roster enterprise and the mismatch finding is gone."""

@@ -1,4 +1,5 @@
-"""End to end: `zhidao run` on the demo quarter, against the generator's own plan."""
+"""End to end: `zhidao run` on the demo quarter, against the generator's own plan, into an SQLite
+ledger and into a PostgreSQL one (``--db postgresql://…``; tests/conftest.py: ``backend``)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import read_jsonl
+from tests.conftest import Ledgers, read_jsonl
 from zhidao.fixtures.demo import DemoPaths
 from zhidao.store import Ledger
 from zhidao.store import queries as q
 
 
-def _run(demo: DemoPaths, out: Path, db: Path) -> subprocess.CompletedProcess[str]:
+def _run(demo: DemoPaths, out: Path, db: Path | str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "zhidao.cli", "run", str(demo.inbox), "--roster", str(demo.roster),
            "--quarter", demo.quarter, "--out", str(out), "--db", str(db),
            "--as-of", demo.as_of.isoformat(), "--received", demo.received.isoformat()]
@@ -25,19 +26,20 @@ def _run(demo: DemoPaths, out: Path, db: Path) -> subprocess.CompletedProcess[st
 
 
 @pytest.fixture(scope="module")
-def first_run(demo: DemoPaths, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def first_run(demo: DemoPaths, module_ledgers: Ledgers, tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[Path, Path | str]:
     tmp = tmp_path_factory.mktemp("run")
-    out, db = tmp / "out", tmp / "zhidao.db"
+    out, db = tmp / "out", module_ledgers.new()
     _run(demo, out, db)
     return out, db
 
 
-def _counts(db: Path) -> dict[str, int]:
+def _counts(db: Path | str) -> dict[str, int]:
     with Ledger(db, create=False) as ledger:
         return {t: ledger.count(t) for t in ("files", "readings", "records", "field_values", "runs")}
 
 
-def test_run_writes_every_output(first_run: tuple[Path, Path]) -> None:
+def test_run_writes_every_output(first_run: tuple[Path, Path | str]) -> None:
     out, _ = first_run
     for name in ("records.jsonl", "findings.jsonl", "attendance.csv", "packet.xlsx", "manifest.json",
                  "errors.jsonl", "gx/suites.json", "gx/validation_results.json", "gx/data_docs/index.html"):
@@ -46,7 +48,7 @@ def test_run_writes_every_output(first_run: tuple[Path, Path]) -> None:
     assert {r["suite_name"] for r in results} >= {"records", "attendance", "submissions"}
 
 
-def test_attendance_equals_the_plan(first_run: tuple[Path, Path], demo_expected: dict[str, Any]) -> None:
+def test_attendance_equals_the_plan(first_run: tuple[Path, Path | str], demo_expected: dict[str, Any]) -> None:
     out, _ = first_run
     with (out / "attendance.csv").open(encoding="utf-8-sig") as fh:
         got = {(r["instructor"], r["enterprise"], r["month"]): int(r["days"]) for r in csv.DictReader(fh)}
@@ -54,7 +56,7 @@ def test_attendance_equals_the_plan(first_run: tuple[Path, Path], demo_expected:
     assert got == want
 
 
-def test_planted_findings_are_found(first_run: tuple[Path, Path], demo_expected: dict[str, Any]) -> None:
+def test_planted_findings_are_found(first_run: tuple[Path, Path | str], demo_expected: dict[str, Any]) -> None:
     out, _ = first_run
     ignored = set(demo_expected.get("not_scored_rules", []))
     got = {(f["rule"], f["instructor"], f["month"]) for f in read_jsonl(out / "findings.jsonl")
@@ -68,7 +70,7 @@ def test_planted_findings_are_found(first_run: tuple[Path, Path], demo_expected:
             assert f["sources"], "a finding names the file a person can open"
 
 
-def test_manifest_accounts_for_every_input(first_run: tuple[Path, Path], demo: DemoPaths) -> None:
+def test_manifest_accounts_for_every_input(first_run: tuple[Path, Path | str], demo: DemoPaths) -> None:
     out, _ = first_run
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     listed = {Path(f["path"]).name for f in manifest["files"] if f["role"] == "inbox"}
@@ -76,7 +78,7 @@ def test_manifest_accounts_for_every_input(first_run: tuple[Path, Path], demo: D
     assert all(len(f["sha256"]) == 64 for f in manifest["files"])
 
 
-def test_unsupported_file_is_an_error_line_and_the_run_goes_on(first_run: tuple[Path, Path]) -> None:
+def test_unsupported_file_is_an_error_line_and_the_run_goes_on(first_run: tuple[Path, Path | str]) -> None:
     out, _ = first_run
     errors = read_jsonl(out / "errors.jsonl")
     assert [Path(e["source"]).suffix for e in errors] == [".rtf"]
@@ -84,7 +86,7 @@ def test_unsupported_file_is_an_error_line_and_the_run_goes_on(first_run: tuple[
     assert read_jsonl(out / "records.jsonl"), "the other files were still read"
 
 
-def test_rerun_adds_nothing_twice(first_run: tuple[Path, Path], demo: DemoPaths, tmp_path: Path) -> None:
+def test_rerun_adds_nothing_twice(first_run: tuple[Path, Path | str], demo: DemoPaths, tmp_path: Path) -> None:
     _, db = first_run
     before = _counts(db)
     assert before["records"] > 0 and before["field_values"] > before["records"]
@@ -93,7 +95,7 @@ def test_rerun_adds_nothing_twice(first_run: tuple[Path, Path], demo: DemoPaths,
     assert after == {**before, "runs": before["runs"] + 1}
 
 
-def test_records_keep_their_source(first_run: tuple[Path, Path]) -> None:
+def test_records_keep_their_source(first_run: tuple[Path, Path | str]) -> None:
     out, db = first_run
     records = read_jsonl(out / "records.jsonl")
     assert all(r["source"] and r["page"] == 1 and len(r["sha256"]) == 64 for r in records)
@@ -108,6 +110,20 @@ def test_records_keep_their_source(first_run: tuple[Path, Path]) -> None:
     assert len(located) >= len(records) - 1
     assert all(v.describe() == next(r["locations"]["visit_date"] for r in records if r["id"] == v.record_id)
                for v in located)
+
+
+def test_trace_of_the_run(first_run: tuple[Path, Path | str]) -> None:
+    """`zhidao trace` on the run's ledger: an instructor's month, the records behind each day."""
+    out, db = first_run
+    records = read_jsonl(out / "records.jsonl")
+    first = next(r for r in records if r["fields"]["visit_date"] and r["fields"]["instructor"])
+    name, month = first["fields"]["instructor"], first["fields"]["visit_date"][:7]
+    done = subprocess.run([sys.executable, "-m", "zhidao.cli", "trace", name, month, "--db", str(db), "--format",
+                           "json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    traced = json.loads(done.stdout)
+    assert first["id"] in {r["record_id"] for r in traced["records"]}
+    assert all(len(r["sha256"]) == 64 and r["page"] == 1 for r in traced["records"])
 
 
 def test_readme_demo_command_with_a_relative_out_folder(tmp_path: Path) -> None:
