@@ -151,7 +151,7 @@ def submission_checks(records: pd.DataFrame, matches: pd.DataFrame, files: pd.Da
                       months: tuple[str, ...], profile: Profile, as_of: str) -> pd.DataFrame:
     """Instructor × month of the period (inside the dispatch, deadline passed): when the month's
     record first arrived, and from which files."""
-    receipts = receipt_dates(records, files)
+    receipts = receipt_dates(records, files).to_dict()  # a dict: Series.get per row is slow
     mine = matches[matches["instructor"].notna()].merge(records[["record_id", "source"]], on="record_id")
     sent: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
     for row in rows_of(mine):

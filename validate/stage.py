@@ -37,7 +37,11 @@ def validate(ctx: RunContext, ingested: Ingested, docs_dir: Path | None = None) 
     attendance = matches_to_attendance(matches, ingested.records, ingested.roster, ctx.quarter.months)
     frames = check_frames(ctx, ingested, matches, attendance)
     unexpected, results = run_checks(frames, checks_for(ctx.profile), docs_dir)
-    rows_by_frame = {name: ck.as_dict(frame) for name, frame in frames.items()}
+    wanted: dict[str, set[str]] = {}
+    for u in unexpected:
+        wanted.setdefault(u.frame, set()).add(u.row_id)
+    rows_by_frame = {name: ck.as_dict(frame[frame["row_id"].astype(str).isin(wanted[name])])
+                     for name, frame in frames.items() if name in wanted}  # only the rows a finding needs
     findings: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     for u in unexpected:
