@@ -48,9 +48,8 @@ def orient(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, int]:
     return imaging.rotate_quarter(gray, best), best
 
 
-def prepare(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, dict[str, str]]:
-    """Photo flattening, resolution, orientation and deskew, with what was done."""
-    steps: dict[str, str] = {}
+def _base(gray: np.ndarray, steps: dict[str, str]) -> np.ndarray:
+    """Photo flattening, resolution and despeckling (before the page is turned upright)."""
     flat = imaging.flatten_photo(gray)
     if flat.quad is not None:
         steps["photo_corners"] = ";".join(f"{x:.0f},{y:.0f}" for x, y in flat.quad)
@@ -60,11 +59,21 @@ def prepare(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, dict[str, 
     page, speckled = imaging.despeckle(page)
     if speckled:
         steps["despeckle"] = f"median3 ({speckled:.1f} dots per 1000 px)"
-    page, turned = orient(page, engine)
-    steps["orientation"] = str(turned)
+    return page
+
+
+def _deskew(page: np.ndarray, steps: dict[str, str]) -> np.ndarray:
     angle = imaging.skew_angle(page)
     steps["deskew_degrees"] = f"{angle:.2f}"
-    return imaging.rotate_small(page, angle), steps
+    return imaging.rotate_small(page, angle)
+
+
+def prepare(gray: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, dict[str, str]]:
+    """Photo flattening, resolution, orientation and deskew, with what was done."""
+    steps: dict[str, str] = {}
+    page, turned = orient(_base(gray, steps), engine)
+    steps["orientation"] = str(turned)
+    return _deskew(page, steps), steps
 
 
 def _join(lines: list[TextLine], text_height: float) -> str:
@@ -278,17 +287,67 @@ def _free_bands(grids: list[Grid], shape: tuple[int, ...]) -> list[tuple[float, 
     return [(0.0, top, w, bottom) for top, bottom in zip(edges[::2], edges[1::2], strict=True) if bottom - top > 20]
 
 
+def _reads_upright(lines: list[TextLine]) -> bool:
+    """The page as it stands reads confidently: lines of three characters or more, lying flat,
+    hold most of the text read and are read surely (weighted by length). A page on its side
+    reads as stacks of single characters, an upside-down one unsurely: neither passes."""
+    flat = [(len(t.text.strip()), t.confidence) for t in lines if len(t.text.strip()) >= 3
+            and t.bbox[2] - t.bbox[0] >= 2 * (t.bbox[3] - t.bbox[1])]
+    if len(flat) < 3 or 2 * sum(n for n, _ in flat) < sum(len(t.text.strip()) for t in lines):
+        return False
+    return sum(n * c for n, c in flat) / sum(n for n, _ in flat) >= UPRIGHT_ENOUGH
+
+
+def _read(gray: np.ndarray, bilevel: bool, engine: OcrEngine, by_region: bool = True
+          ) -> tuple[list[Grid], np.ndarray, list[TextLine]]:
+    """The page's grids, its ink (ruling removed), and its text lines read region by region
+    (``by_region`` False: the regions are not handed over, the engine reads the whole page)."""
+    grids, ruling = page_grids(gray, bilevel)
+    ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
+    regions = [c.bbox for g in grids for row in g.rows for c in row] + _free_bands(grids, gray.shape)
+    read = engine.read_lines(gray, regions=regions if by_region else None)
+    lines = [replace(t, text=_tidy(t.text)) for t in read if not _noise(t)]
+    return grids, ink, lines
+
+
+def _upright_read(original: np.ndarray, bilevel: bool, engine: OcrEngine
+                  ) -> tuple[np.ndarray, dict[str, str], tuple[list[Grid], np.ndarray, list[TextLine]]]:
+    """Prepared and read. An engine that reads a page cheaply (``reads_first``) reads it as it
+    stands, deskewed, and the orientation search runs only when that reading is not confident;
+    any other engine has the page turned upright before it is read."""
+    reads_first = bool(getattr(engine, "reads_first", False))
+    if not reads_first or bilevel:
+        # a fax's broken rules and dropped lines: the whole page through the engine's detector
+        gray, prepared = prepare(original, engine)
+        return gray, prepared, _read(gray, bilevel, engine, by_region=not reads_first)
+    steps: dict[str, str] = {}
+    base = _base(original, steps)
+    if "photo_corners" in steps:  # a photo's uneven light and residual warp: likewise
+        turned_page, turned = orient(base, engine)
+        steps["orientation"] = str(turned)
+        gray = _deskew(turned_page, steps)
+        return gray, steps, _read(gray, bilevel, engine, by_region=False)
+    gray = _deskew(base, steps)
+    read = _read(gray, bilevel, engine)
+    if _reads_upright(read[2]):
+        return gray, {**steps, "orientation": "0"}, read
+    turned_page, turned = orient(base, engine)
+    steps["orientation"] = str(turned)
+    if turned == 0:
+        return gray, steps, read
+    gray = _deskew(turned_page, steps)
+    return gray, steps, _read(gray, bilevel, engine)
+
+
 def image_to_page(image: np.ndarray, number: int, engine: OcrEngine) -> tuple[Page, dict[str, str]]:
     """One scanned page → the layout model, and the preprocessing steps taken."""
     original = imaging.to_gray(image)
     bilevel = is_bilevel(original)
-    gray, steps = prepare(original, engine)
+    _, steps, (grids, ink, lines) = _upright_read(original, bilevel, engine)
+    steps = {k: steps[k] for k in ("photo_corners", "scale", "despeckle", "orientation", "deskew_degrees")
+             if k in steps}
     if bilevel:
         steps["bilevel"] = "yes"
-    grids, ruling = page_grids(gray, bilevel)
-    ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
-    regions = [c.bbox for g in grids for row in g.rows for c in row] + _free_bands(grids, gray.shape)
-    lines = [replace(t, text=_tidy(t.text)) for t in engine.read_lines(gray, regions=regions) if not _noise(t)]
     text_height = statistics.median([t.bbox[3] - t.bbox[1] for t in lines]) if lines else 30.0
     blocks: list[tuple[float, Line | Table]] = []
     for i, grid in enumerate(grids, start=1):

@@ -1,33 +1,80 @@
 """RapidOCR (PaddleOCR PP-OCRv4 models shipped inside the rapidocr-onnxruntime wheel; nothing
-is downloaded). Detection runs once on a reduced copy of the page; recognition runs on the
-line crops of the full-resolution page, one ONNX thread per process."""
+is downloaded), one ONNX thread per process.
+
+A ruled page (the scan path hands over its table cells and free-text bands as regions) is read
+region by region (:mod:`zhidao.ingest.cells_ocr`): blank cells skipped, lines found by their
+ink, labels read once per layout, the detector only on lines that touch. A page without a grid
+(one region, or none) is read as before: detection once on a reduced copy of the page,
+recognition on the line crops of the full-resolution page."""
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Sequence
 from importlib.metadata import version
 
 import cv2
 import numpy as np
 
+from ..cells_ocr import CellReader
+from ..labels import RECORD_MATCHER
 from . import BBox, TextLine, centre_in
 
 DETECT_SIDE = 1280  # px: the long side of the copy the detector sees
 ORIENT_SIDE = 720  # px: the smaller copy used only to tell which way up the page is
+REC_HEIGHT = 48  # px: the recogniser's input height
+REC_BUCKET = 16  # px: crops padded to a multiple of this wide are recognised together
+REC_BATCH = 8
+
+
+def _is_label(text: str) -> bool:
+    core = text.strip().rstrip(":：").strip()
+    return bool(core) and RECORD_MATCHER.match(core) is not None
 
 
 class RapidEngine:
     name = "rapidocr"
+    # read a ruled page by its regions (False, or ZHIDAO_OCR_CELLS=0: the detector over the page)
+    cells = os.environ.get("ZHIDAO_OCR_CELLS", "1") != "0"
 
     def __init__(self) -> None:
         from rapidocr_onnxruntime import RapidOCR
 
         self._ocr = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
         self.version = version("rapidocr-onnxruntime")
+        self.reader = CellReader(self.recognise, self._detect_lines, _is_label)
+
+    @property
+    def reads_first(self) -> bool:
+        """Cheap to read a page as it stands: the scan path asks for orientation only when the
+        reading is not confident (see ``scan._upright_read``)."""
+        return self.cells
 
     def read_page(self, image: np.ndarray) -> list[TextLine]:
         result, _ = self._ocr(image)
         return [TextLine(text, _bbox(np.array(points)), float(score)) for points, text, score in result or []]
+
+    def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Text and confidence of each BGR line crop. Crops are scaled to the recogniser's height
+        and grouped by width (padded to a multiple of REC_BUCKET, not to the widest of a batch)."""
+        rec = self._ocr.text_rec
+        widths = [max(REC_BUCKET, math.ceil(REC_HEIGHT * c.shape[1] / max(1, c.shape[0]))) for c in crops]
+        buckets: dict[int, list[int]] = {}
+        for i, w in enumerate(widths):
+            buckets.setdefault(-(-w // REC_BUCKET) * REC_BUCKET, []).append(i)
+        out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        for padded, members in buckets.items():
+            for start in range(0, len(members), REC_BATCH):
+                chunk = members[start : start + REC_BATCH]
+                batch = np.zeros((len(chunk), 3, REC_HEIGHT, padded), np.float32)
+                for k, i in enumerate(chunk):
+                    resized = cv2.resize(crops[i], (min(widths[i], padded), REC_HEIGHT)).astype(np.float32)
+                    batch[k, :, :, : resized.shape[1]] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+                preds = rec.session(batch)[0]
+                for i, result in zip(chunk, rec.postprocess_op(preds), strict=True):
+                    out[i] = (str(result[0]), float(result[1]))
+        return out
 
     def _detect(self, image: np.ndarray, side: int = DETECT_SIDE) -> np.ndarray:
         h, w = image.shape[:2]
@@ -39,8 +86,24 @@ class RapidEngine:
         scaled: np.ndarray = (np.asarray(boxes, np.float32) / scale).astype(np.float32)
         return scaled
 
+    def _detect_lines(self, image: np.ndarray) -> list[TextLine]:
+        """Lines of a crop (a band of lines that touch), detected at the crop's own size."""
+        from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+        det = self._ocr.text_det
+        h, w = image.shape[:2]
+        bgr = _bgr(image)
+        found, _ = det.postprocess_op(det.infer(DetPreProcess(max(h, w), "max", det.mean, det.std)(bgr))[0], (h, w))
+        boxes = list(det.filter_tag_det_res(found, (h, w))) if found is not None and len(found) else []
+        if not boxes:
+            return []
+        results = self.recognise(self._ocr.get_crop_img_list(bgr, boxes))
+        return [TextLine(text, _bbox(box), score) for box, (text, score) in zip(boxes, results, strict=True)]
+
     def read_lines(self, image: np.ndarray, skip: Sequence[BBox] = (),
                    regions: Sequence[BBox] | None = None) -> list[TextLine]:
+        if self.cells and regions is not None and len(regions) >= 2:
+            return [t for t in self.reader.read(image, regions) if not centre_in(t.bbox, skip)]
         boxes = [b for b in self._detect(image) if not centre_in(_bbox(b), skip)]
         if not boxes:
             return []

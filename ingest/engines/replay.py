@@ -33,6 +33,7 @@ class RecordingEngine:
     def __init__(self, inner: OcrEngine) -> None:
         self.inner = inner
         self.name, self.version = inner.name, inner.version
+        self.reads_first = bool(getattr(inner, "reads_first", False))  # the order of the calls
         self.calls: list[dict[str, Any]] = []
 
     def read_page(self, image: np.ndarray) -> list[TextLine]:
@@ -52,7 +53,8 @@ class RecordingEngine:
         return score
 
     def save(self, path: Path) -> None:
-        data = {"engine": self.name, "version": self.version, "calls": self.calls}
+        data = {"engine": self.name, "version": self.version, "reads_first": self.reads_first,
+                "calls": self.calls}
         path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
@@ -62,6 +64,7 @@ class ReplayEngine:
     def __init__(self, path: Path) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
         self.name, self.version = f"replay:{data['engine']}", data["version"]
+        self.reads_first = bool(data.get("reads_first", False))
         self._calls: list[dict[str, Any]] = list(data["calls"])
 
     def _next(self, call: str) -> dict[str, Any]:
