@@ -32,10 +32,11 @@ from zhidao.ingest.engines import load_engine
 from zhidao.ingest.scan import image_to_page
 
 
-def _cpu() -> float:
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its reaped children."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def pages(n: int) -> list[np.ndarray]:
@@ -75,12 +76,17 @@ def batch(engine_name: str, images: list[np.ndarray], jobs: int) -> None:
             paths.append((path, path.name))
         cpu0, wall0 = _cpu(), time.perf_counter()
         outcomes = read_paths(paths, ReadOptions(ocr_engine=engine_name), Boundary(jobs=jobs))
-        wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
+        wall, cpu1 = time.perf_counter() - wall0, _cpu()
+    own, kids = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
     records = sum(len(o.items) for o in outcomes)
     failed = sum(1 for o in outcomes if not o.items)
     n = len(images)
+    # the boundary's workers are not always reaped children of this process (a forkserver's):
+    # their CPU is then not seen, and core-seconds are not claimed
+    cores = f"{(own + kids) / n:.2f} core-seconds per page (target ≤ 1.0)" if kids > 0 else \
+        "core-seconds n/a (the workers' CPU is not visible to this process)"
     print(f"batch of {n} pages, {jobs} workers ({engine_name}): {wall / n:.2f} s wall per page, "
-          f"{cpu / n:.2f} core-seconds per page (target ≤ 1.0), {records} records, {failed} pages unread")
+          f"{cores}, {records} records, {failed} pages unread")
 
 
 def main() -> None:
