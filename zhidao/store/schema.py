@@ -22,18 +22,47 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SCHEMA_VERSION = 3
 metadata = MetaData()
 
 
+_ESC, _NUL = "\ue000", "\ue001"  # private-use characters: the escape and the NUL it stands for
+
+
+class PgText(TypeDecorator[str]):
+    """PostgreSQL's text refuses NUL (a hostile file's text may hold one; SQLite keeps it): NUL is
+    stored escaped and read back as it was, so a value reads back exactly and digests agree."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        if value is None or ("\x00" not in value and _ESC not in value):
+            return value
+        return value.replace(_ESC, _ESC + _ESC).replace("\x00", _ESC + _NUL)
+
+    def process_result_value(self, value: str | None, dialect: object) -> str | None:
+        if value is None or _ESC not in value:
+            return value
+        out, i = [], 0
+        while i < len(value):
+            if value[i] == _ESC and i + 1 < len(value):
+                out.append("\x00" if value[i + 1] == _NUL else value[i + 1])
+                i += 2
+            else:
+                out.append(value[i])
+                i += 1
+        return "".join(out)
+
+
 def _str(length: int | None = None) -> TypeEngine[str]:
     """Text as SQLite keeps it on PostgreSQL too: compared byte by byte (the "C" collation, so that
     ordered reads — record ids, paths — and the digests built on them do not depend on the
-    server's locale) and of any length (SQLite does not enforce a VARCHAR's)."""
+    server's locale), of any length (SQLite does not enforce a VARCHAR's), NUL kept (PgText)."""
     plain: TypeEngine[str] = String(length) if length else Text()
-    return plain.with_variant(Text(collation="C"), "postgresql")
+    return plain.with_variant(PgText(collation="C"), "postgresql")
 
 
 meta = Table("meta", metadata, Column("key", _str(64), primary_key=True), Column("value", _str(), nullable=False))
