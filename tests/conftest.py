@@ -85,8 +85,11 @@ class Ledgers:
 
         source, database = make_url(str(db)).database, f"zhidao_t_{secrets.token_hex(6)}"
         with _pg_admin() as admin:
+            # the tests' own sessions only: an autovacuum worker on the source is a superuser's
+            # (not ours to end), and CREATE DATABASE itself asks autovacuum to leave the template
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
-                          "AND pid <> pg_backend_pid()", (source,))
+                          "AND pid <> pg_backend_pid() AND usename = current_user "
+                          "AND backend_type = 'client backend'", (source,))
             admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{source}"')
         self._made.append(database)
         return _with_database(database)
