@@ -18,12 +18,10 @@ from zhidao.results import Ingested, Validated
 from zhidao.validate.checks import deadline as due_date
 from zhidao.validate.corrections import CheckStatus, check_status
 
-from .packet_data import MISSING, NOT_DUE, PENDING, UNCHECKED, Table, county_of, day_cells, file_label
+from .packet_data import MISSING, NOT_DUE, PENDING, UNCHECKED, Table, county_of, day_cells, file_label, sources_table
 
 # The rules a monthly notice reports by name; every other finding of the month is listed under 其他.
 NOTICE_RULES = ("DAYS_MIN", "REPORT_MISSING", "REPORT_LATE", "UNSIGNED")
-_ROLES = {"roster": "名单", "inbox": "工作记录"}
-_STATUSES = {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}
 
 
 @dataclass(frozen=True)
@@ -107,11 +105,7 @@ def build_notice(ctx: RunContext, ingested: Ingested, validated: Validated, anch
                     for f in findings if f["rule"] not in NOTICE_RULES and f["month"] in (month, None)],
                    [12, 10, 24, 46, 34, 8])
     everyone = _everyone(ctx, roster, cells, subs, month, check)
-    sources = Table("数据来源（每个文件及其 SHA-256）", ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"],
-                    [[file_label(f["path"], ctx.inbox), _ROLES.get(f["role"], f["role"]), f["medium"],
-                      _STATUSES.get(f["status"], f["status"]), f["items"], f["error_message"], f["sha256"]]
-                     for f in rows_of(ingested.files)],
-                    [40, 8, 7, 9, 7, 34, 66])
+    sources = sources_table(ingested, ctx.inbox, [40, 8, 7, 9, 7, 34, 66])
     return Notice(
         county=county, month=month, month_label=ctx.quarter.label, made=today_in_china(), issuer=ctx.profile.issuer,
         title=f"{county}非公企业党建工作指导员\n{ctx.quarter.label}驻企工作情况通报", deadline=deadline,

@@ -15,7 +15,7 @@ from zhidao.dates import date_zh
 
 from .inert import inert_row
 from .notice_data import Notice
-from .packet_xlsx import FIRST_DATA_ROW, _named_styles, fit_rows, write_table
+from .packet_xlsx import FIRST_DATA_ROW, fit_rows, new_workbook, write_table
 
 NOTICE_SHEETS = ("通报", "驻企天数不足", "未报送", "逾期报送", "未签字", "其他发现", "全体情况", "数据来源")
 _WRAP = Alignment(wrap_text=True, vertical="top")
@@ -45,11 +45,7 @@ def _front(wb: Workbook, notice: Notice) -> None:
 
 
 def write_notice_xlsx(path: Path, notice: Notice) -> Path:
-    wb = Workbook()
-    first = wb.active
-    assert first is not None
-    wb.remove(first)
-    _named_styles(wb)
+    wb = new_workbook()
     _front(wb, notice)
     for name, table in zip(NOTICE_SHEETS[1:], notice.sections, strict=True):
         write_table(wb.create_sheet(name), table, notice.draft, notice.title.replace("\n", ""))

@@ -107,6 +107,19 @@ def file_label(path: str | None, inbox: Path) -> str:
             return p.name
 
 
+_ROLES = {"roster": "名单", "inbox": "工作记录"}
+_STATUSES = {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}
+
+
+def sources_table(ingested: Ingested, inbox: Path, widths: list[int]) -> Table:
+    """数据来源: every file of the run, named inside the inbox, with its SHA-256."""
+    return Table("数据来源（每个文件及其 SHA-256）", ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"],
+                 [[file_label(f["path"], inbox), _ROLES.get(f["role"], f["role"]), f["medium"],
+                   _STATUSES.get(f["status"], f["status"]), f["items"], f["error_message"], f["sha256"]]
+                  for f in rows_of(ingested.files)],
+                 widths)
+
+
 def county_of(ingested: Ingested) -> str:
     """The county, from the roster's enterprise names ('青川县…' → 青川县)."""
     names = [m.group(0) for e in ingested.roster["enterprise"].dropna() if (m := re.match(r"^.{1,6}?[县市区旗]", e))]
@@ -184,11 +197,7 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
                         mask_phone(n["phone"]), ""]
                        for i, n in enumerate(_unique(roster), start=1)],
                       [6, 10, 22, 40, 14, 18]),
-        sources=Table("数据来源（每个文件及其 SHA-256）", ["文件", "类别", "格式", "状态", "记录数", "说明", "SHA-256"],
-                      [[name(f["path"]), {"roster": "名单", "inbox": "工作记录"}.get(f["role"], f["role"]), f["medium"],
-                        {"ok": "已读取", "partial": "部分读取", "error": "无法读取"}.get(f["status"], f["status"]),
-                        f["items"], f["error_message"], f["sha256"]] for f in rows_of(ingested.files)],
-                      [46, 8, 7, 9, 7, 36, 66]),
+        sources=sources_table(ingested, ctx.inbox, [46, 8, 7, 9, 7, 36, 66]),
         instructors=[_page(n, roster, cells, months, records, findings) for n in _unique(roster)],
         half_year=_half_year(ctx, validated, roster, days, records) if ctx.quarter.kind == "H" else None,
         anchor=anchor,

@@ -285,12 +285,18 @@ def _anchor(wb: Workbook, anchor: Anchor) -> None:
     fit_rows(ws, ws.max_row)
 
 
-def write_packet_xlsx(path: Path, packet: Packet) -> Path:
+def new_workbook() -> Workbook:
+    """An empty workbook (no default sheet) with zhidao's named cell styles."""
     wb = Workbook()
     first = wb.active
     assert first is not None
     wb.remove(first)
     _named_styles(wb)
+    return wb
+
+
+def write_packet_xlsx(path: Path, packet: Packet) -> Path:
+    wb = new_workbook()
     sign_in = packet.sign_in  # its last column, 签到, wide enough to sign in
     if sign_in.widths and len(sign_in.widths) == len(sign_in.header):
         sign_in = dataclasses.replace(sign_in, widths=[*sign_in.widths[:-1], max(SIGN_IN_WIDTH, sign_in.widths[-1])])

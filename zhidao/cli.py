@@ -228,17 +228,21 @@ def run(**options: Any) -> None:
     读取 INBOX 中收到的全部文件，对照名单核查，记入台账，在 --out 目录生成交流会材料和核查结果；
     用 --month 时生成该月的月度通报（notice.xlsx、notice.pdf）。
     """
+    _run_and_summarise(_run_context(options))
+
+
+def _run_and_summarise(ctx: Any, demo: bool = False) -> None:
+    """One whole run with progress on stderr, then its summary and closing lines on stdout."""
     from zhidao import console
     from zhidao.pipeline.run import run as run_pipeline
 
-    ctx = _run_context(options)
     progress = console.ProgressWriter(sys.stderr, sys.stderr.isatty())
     try:
         summary = run_pipeline(ctx, progress=progress)
     finally:
         progress.close()
     click.echo(summary.describe())
-    click.echo(console.closing(summary, ctx))
+    click.echo(console.closing(summary, ctx, demo=demo))
 
 
 def _period(quarter: str | None, month: str | None) -> Any:
@@ -293,7 +297,6 @@ def demo(out: Path, db: Path | None) -> None:
     """用自带的示例季度（青川县 2026Q3）完整运行一遍。"""
     from zhidao.context import Quarter, RunContext
     from zhidao.fixtures.demo import demo_paths
-    from zhidao.pipeline.run import run as run_pipeline
 
     paths = demo_paths()
     ctx = RunContext(
@@ -302,15 +305,7 @@ def demo(out: Path, db: Path | None) -> None:
         boundary=_boundary(os.cpu_count() or 1, 120.0, 2.0),
         profile=_profile(None, DEMO_ISSUER, None),  # the demo county's (invented) issuing unit on the cover
     )
-    from zhidao import console
-
-    progress = console.ProgressWriter(sys.stderr, sys.stderr.isatty())
-    try:
-        summary = run_pipeline(ctx, progress=progress)
-    finally:
-        progress.close()
-    click.echo(summary.describe())
-    click.echo(console.closing(summary, ctx, demo=True))
+    _run_and_summarise(ctx, demo=True)
 
 
 @main.command(epilog=_example("zhidao packet 收件箱 --roster 名单.xlsx --quarter 2026年三季度 --out 输出"))
