@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.rules_support import Quarterly, found, record, run_rules
 from zhidao.context import Profile
 from zhidao.frames import rows_of
+from zhidao.validate.gx_run import unexpected_ids
 from zhidao.validate.profile import load_profile
 
 
@@ -177,3 +179,37 @@ def test_another_countys_profile_changes_the_findings(clean: Quarterly) -> None:
     assert ("DAYS_MIN", "周文涛", "2026-08") in default and ("DAYS_MIN", "周文涛", "2026-08") not in other
     assert ("REPORT_LATE", "许静", "2026-07") in other and ("REPORT_LATE", "许静", "2026-07") not in default
     assert ("PREF_MID_LEVEL", "周文涛", None) in default and ("PREF_MID_LEVEL", "周文涛", None) not in other
+
+
+def test_findings_are_the_same_with_and_without_data_docs(clean: Quarterly, tmp_path: Path) -> None:
+    """Without Data Docs GX validates without its results store; with them, by checkpoint: the
+    unexpected rows, and so the findings and the results kept, must not depend on the path."""
+    from tests.rules_support import AS_OF, QUARTER
+    from zhidao.context import RunContext
+    from zhidao.validate.stage import validate
+
+    q = clean.copy()
+    _drop(q, "周文涛", "2026-08", keep=3)
+    q.records[0]["signed"] = False
+    q.roster[0]["position"] = "科员"
+    ctx = RunContext(inbox=tmp_path, roster=tmp_path, quarter=QUARTER, out=tmp_path, db=tmp_path, as_of=AS_OF)
+    plain = validate(ctx, q.ingested())
+    docs = validate(ctx, q.ingested(), docs_dir=tmp_path / "docs")
+    assert (tmp_path / "docs" / "index.html").is_file()
+    assert rows_of(plain.findings) == rows_of(docs.findings)
+    assert {("DAYS_MIN", "周文涛", "2026-08"), ("UNSIGNED", "周文涛", "2026-07"),
+            ("PREF_MID_LEVEL", "周文涛", None)} <= found(plain)
+
+    def unexpected(results: tuple[dict[str, Any], ...]) -> dict[str, list[str]]:
+        return {r["expectation_config"]["meta"]["rule"] + "/" + res["suite_name"]:
+                sorted(unexpected_ids(r["result"].get("unexpected_index_list")))
+                for res in results for r in res["results"] if not r["success"]}
+
+    assert unexpected(plain.gx_results) == unexpected(docs.gx_results)
+    assert "2026-08" in "".join(unexpected(plain.gx_results)["DAYS_MIN/attendance"])
+
+
+def test_unexpected_ids_reads_both_shapes_of_gx_index_lists() -> None:
+    assert unexpected_ids([{"row_id": ["a", "b"]}]) == ["a", "b"]  # exclude_unexpected_values
+    assert unexpected_ids([{"row_id": "a", "days": 1}, {"row_id": 7}]) == ["a", "7"]  # one dict a row
+    assert unexpected_ids(None) == [] and unexpected_ids([]) == []
