@@ -16,6 +16,7 @@ Numbers stay numbers (a negative number is not text), and so do dates.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -23,6 +24,7 @@ from numbers import Number
 from typing import Any
 
 from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_LEADS = frozenset("=+-@\t\r")
@@ -65,18 +67,34 @@ def guard(cell: Cell) -> Cell:
 
 def inert_cell(ws: Worksheet, value: Any, style: str | None = None) -> Cell:
     """A new cell for ``ws.append``: the value as inert text (or a number), in a named style."""
+    return _inert_cell(ws, value, None if style is None else _named(ws, style))
+
+
+def _named(ws: Worksheet, style: str) -> StyleArray:
+    """The style array of a registered named style (what ``cell.style = name`` would copy in;
+    looked up once a row, not once a cell: openpyxl lists every named style on each set)."""
+    styles = ws.parent._named_styles
+    named: StyleArray = styles[styles.names.index(style)].as_tuple()
+    return named
+
+
+def _inert_cell(ws: Worksheet, value: Any, named: StyleArray | None) -> Cell:
     cell = Cell(ws, value=xlsx_value(value))
-    if style is not None:
+    if named is None:
+        pass
+    elif cell.data_type == "d":  # a date stays a date cell: the named style's General format would make it a number
         number_format = cell.number_format
-        cell.style = style
-        if cell.is_date:  # a date stays a date cell: the named style's General format would make it a number
-            cell.number_format = number_format
+        cell._style = copy.copy(named)
+        cell.number_format = number_format
+    else:
+        cell._style = copy.copy(named)
     return guard(cell)
 
 
 def inert_row(ws: Worksheet, values: Iterable[Any], style: str | None = None) -> list[Cell]:
     """A row of inert cells for ``ws.append``."""
-    return [inert_cell(ws, v, style) for v in values]
+    named = None if style is None else _named(ws, style)
+    return [_inert_cell(ws, v, named) for v in values]
 
 
 def pdf_plain(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -95,8 +96,11 @@ def meeting_name(ctx: RunContext, county: str) -> str:
 def file_label(path: str | None, inbox: Path) -> str:
     """A source file as a clerk names it: its path inside the inbox ('10月/张三.docx'), or its
     file name when it lies elsewhere (the roster) — never the machine's full path."""
-    if not path:
-        return ""
+    return _file_label(path, inbox) if path else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a packet names each file in many rows (findings, sources)
+def _file_label(path: str, inbox: Path) -> str:
     p = Path(path)
     try:
         return p.relative_to(inbox).as_posix()
@@ -157,6 +161,9 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
     counted = {m["record_id"] for m in rows_of(validated.matches) if m["counted"]}
     records = [r for r in rows_of(ingested.records) if r["record_id"] in counted]
     findings = [{**f, "checked": c} for f, c in zip(rows_of(validated.findings), check.findings_checked, strict=True)]
+    # each instructor's rows, gathered once (a lookup per instructor over all rows is quadratic)
+    roster_of, records_of, findings_of = _group(roster, "name"), _group(records, "instructor"), \
+        _group(findings, "instructor")
     pending_note = f"；“{PENDING}”表示收到了该月的记录但日期尚未核对" if check.pending else ""
     days = Table(
         f"驻企天数（每月不少于 {ctx.profile.days_min} 天；“{MISSING}”表示该月没有任何记录{pending_note}）",
@@ -176,7 +183,7 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
         overview=_overview(ctx, ingested, validated, roster, check),
         days=days,
         submissions=_submissions(validated, months, check),
-        duties=_duties(roster, records),
+        duties=_duties(roster, records_of),
         findings=Table("核查发现（按级别" + (f"；“核对”栏为“{UNCHECKED}”的，依据的数值尚未经人核对）" if check.draft
                                             else "）"),
                        ["级别", "问题", "指导员", "企业", "月份", "日期", "说明", "来源文件", "核对"],
@@ -193,17 +200,26 @@ def build_packet(ctx: RunContext, ingested: Ingested, validated: Validated, anch
                        [9, 26, 11, 60, 40]),
         sign_in=Table(f"{meeting_name(ctx, county)}签到表",
                       ["序号", "姓名", "工作单位", "派驻企业", "联系电话", "签到"],
-                      [[i, n["name"], n["unit"], "、".join(e["enterprise"] for e in roster if e["name"] == n["name"]),
+                      [[i, n["name"], n["unit"], "、".join(e["enterprise"] for e in roster_of[n["name"]]),
                         mask_phone(n["phone"]), ""]
                        for i, n in enumerate(_unique(roster), start=1)],
                       [6, 10, 22, 40, 14, 18]),
         sources=sources_table(ingested, ctx.inbox, [46, 8, 7, 9, 7, 36, 66]),
-        instructors=[_page(n, roster, cells, months, records, findings) for n in _unique(roster)],
+        instructors=[_page(n, roster_of[n["name"]], cells, months, records_of.get(n["name"], []),
+                           findings_of.get(n["name"], [])) for n in _unique(roster)],
         half_year=_half_year(ctx, validated, roster, days, records) if ctx.quarter.kind == "H" else None,
         anchor=anchor,
         draft=check.draft,
         open_items=check.open_count,
     )
+
+
+def _group(rows: list[dict[str, Any]], key: str) -> dict[Any, list[dict[str, Any]]]:
+    """The rows by the value of ``key``, each list in the rows' order."""
+    grouped: dict[Any, list[dict[str, Any]]] = collections.defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return grouped
 
 
 def _unique(roster: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -241,29 +257,28 @@ def _submissions(validated: Validated, months: list[str], check: CheckStatus) ->
                  [10, 8, 8, 12, 12])
 
 
-def _duties(roster: list[dict[str, Any]], records: list[dict[str, Any]]) -> Table:
+def _duties(roster: list[dict[str, Any]], records_of: dict[Any, list[dict[str, Any]]]) -> Table:
     rows = []
     for n in _unique(roster):
-        counts = collections.Counter(c for r in records if r["instructor"] == n["name"]
+        counts = collections.Counter(c for r in records_of.get(n["name"], [])
                                      for c in (r["duties"] or "").split(",") if c)
         rows.append([n["name"], *[counts.get(code, 0) or "" for code in CODE_NAMES], len(counts)])
     return Table("六项职责履行情况（记录次数；空白表示本期未涉及）", ["指导员", *CODE_NAMES.values(), "涉及项数"], rows,
                  [10, *[12] * 6, 9])
 
 
-def _page(n: dict[str, Any], roster: list[dict[str, Any]], cells: dict[tuple[str, str, str], Any], months: list[str],
-          records: list[dict[str, Any]], findings: list[dict[str, Any]]) -> InstructorPage:
+def _page(n: dict[str, Any], postings: list[dict[str, Any]], cells: dict[tuple[str, str, str], Any],
+          months: list[str], mine: list[dict[str, Any]], findings: list[dict[str, Any]]) -> InstructorPage:
+    """One instructor's page from their roster rows, counted records and findings."""
     name = n["name"]
-    enterprises = [r["enterprise"] for r in roster if r["name"] == name and r["enterprise"]]
-    mine = [r for r in records if r["instructor"] == name]
+    enterprises = [r["enterprise"] for r in postings if r["enterprise"]]
     codes = sorted({c for r in mine for c in (r["duties"] or "").split(",") if c})
     return InstructorPage(
         name=name, unit=n["unit"] or "", enterprises=enterprises,
         days=[(e, m, cells.get((name, e, m), NOT_DUE)) for e in enterprises for m in months],
         duties=[CODE_NAMES[c] for c in codes],
         problems=sorted({r["problems"] for r in mine if (r["problems"] or "").strip() not in _EMPTYISH}),
-        findings=[f["message"] if f["checked"] else f"（{UNCHECKED}）{f['message']}" for f in findings
-                  if f["instructor"] == name],
+        findings=[f["message"] if f["checked"] else f"（{UNCHECKED}）{f['message']}" for f in findings],
     )
 
 

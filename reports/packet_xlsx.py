@@ -69,6 +69,21 @@ def _named_styles(wb: Workbook) -> None:
     wb.add_named_style(NamedStyle(HEAD, border=_BORDER, alignment=_HEAD_ALIGN, font=_BOLD, fill=_HEAD_FILL))
 
 
+class _Looks:
+    """A cell's font size and wrapping, looked up once per (font, alignment) pair of the workbook
+    (``cell.font`` and ``cell.alignment`` build a style proxy on every read)."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.wb = ws.parent
+        self.seen: dict[tuple[int, int], tuple[float, bool]] = {}
+
+    def of(self, cell: Any) -> tuple[float, bool]:
+        key = (cell._style.fontId, cell._style.alignmentId) if cell.has_style else (0, 0)
+        if key not in self.seen:
+            self.seen[key] = (cell.font.sz or BASE_SIZE, bool(cell.alignment.wrap_text))
+        return self.seen[key]
+
+
 def fit_rows(ws: Worksheet, min_row: int = 1, max_row: int | None = None, minimum: float = 0.0) -> None:
     """Write each row's height from the lines its cells need at their columns' widths (a cell
     merged across columns: their sum), at least ``minimum`` points."""
@@ -79,14 +94,14 @@ def fit_rows(ws: Worksheet, min_row: int = 1, max_row: int | None = None, minimu
             widths.update(dict.fromkeys(range(first, max(first, dim.max or first) + 1), dim.width))
     merged = {(m.min_row, m.min_col): sum(widths.get(c, DEFAULT_WIDTH) for c in range(m.min_col, m.max_col + 1))
               for m in ws.merged_cells.ranges if m.min_row == m.max_row}
+    looks = _Looks(ws)
     for row in ws.iter_rows(min_row=min_row, max_row=max_row or ws.max_row):
         height = minimum
         for cell in row:
             if cell.value is None or not isinstance(cell.column, int):
                 continue
             width = merged.get((cell.row, cell.column), widths.get(cell.column, DEFAULT_WIDTH))
-            height = max(height, cell_height(cell.value, width, cell.font.sz or BASE_SIZE,
-                                             bool(cell.alignment.wrap_text)))
+            height = max(height, cell_height(cell.value, width, *looks.of(cell)))
         if height:
             ws.row_dimensions[row[0].row].height = round(height, 1)
 

@@ -82,6 +82,9 @@ def text_lines(text: str, width: float, size: float = BASE_SIZE) -> int:
     room = max(width - CELL_MARGIN, 1.0)
     total = 0
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if sum(map(char_units, line)) * scale <= room:  # the whole line fits: no break in it
+            total += 1
+            continue
         lines, x = 1, 0.0
         for chars, space in _tokens(line):
             units = [u * scale for u in chars]
