@@ -1,9 +1,11 @@
 """The printed document's frame, shared by zhidao's PDFs (the meeting packet; later the monthly
 notice): a 公文-style cover (title large and centred, the issuing unit and the date at the foot),
-a contents page (目录, ReportLab's TableOfContents with dotted leaders, filled by a second pass
-of ``multiBuild``), and on every page but the cover a running header and a footer with
-"第 N 页 共 M 页" (:class:`NumberedCanvas`, drawn once the page count is known). The cover is
-not counted: the contents page is 第 1 页.
+a contents page (目录, ReportLab's TableOfContents with dotted leaders), and on every page but
+the cover a running header and a footer with "第 N 页 共 M 页". One layout pass: the contents'
+entries (the sections' titles) are known up front, so it is laid out at its size at once, and
+:class:`NumberedCanvas` keeps the pages until the end, when the page count and the page each
+heading landed on are known, and draws the numbers and the contents then. The cover is not
+counted: the contents page is 第 1 页.
 
 A document calls :func:`build_pdf` with a :class:`Cover`, a list of :class:`Section` (a title
 and its flowables) and the :class:`Running` texts; every text given here is plain text from the
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +44,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.tableofcontents import TableOfContents
+from reportlab.platypus.tableofcontents import TableOfContents, drawPageNumbers
 
 from zhidao.fonts import register_cjk_font, register_serif_font
 
@@ -154,14 +156,20 @@ class _Heading(Paragraph):  # type: ignore[misc]
 
 
 class NumberedCanvas(Canvas):  # type: ignore[misc]
-    """Keeps every page until the document is saved, then draws "第 N 页 共 M 页" on each but
-    the first ``skip`` (the cover) — the two-pass page count."""
+    """Keeps every page until the document is saved, then draws on each what was drawn
+    :meth:`later` (the contents, whose page numbers are known only then) and "第 N 页 共 M 页"
+    on each but the first ``skip`` (the cover): the page count and the contents in one pass."""
 
     def __init__(self, *args: Any, number_font: str = "Helvetica", skip: int = 1, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pages: list[dict[str, Any]] = []
+        self._later: dict[int, list[Callable[[], None]]] = {}
         self._number_font = number_font
         self._skip = skip
+
+    def later(self, draw: Callable[[], None]) -> None:
+        """Call ``draw`` at save, on this page, once every page is laid out."""
+        self._later.setdefault(len(self._pages), []).append(draw)
 
     def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
@@ -175,8 +183,14 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
         if self._skip and total > 0:  # a viewer's page numbers as printed: 封面, 1, 2, …
             self.addPageLabel(0, prefix="封面")
             self.addPageLabel(self._skip, style="D", start=1)
-        for number, state in enumerate(self._pages, start=1 - self._skip):
+        later, annotations = self._later, int(getattr(self, "_annotationCount", 0))
+        for index, state in enumerate(self._pages):
             self.__dict__.update(state)
+            self._annotationCount = annotations  # the document's count (a link drawn later is a new one)
+            for draw in later.get(index, ()):
+                draw()
+            annotations = self._annotationCount
+            number = index + 1 - self._skip
             if number >= 1:
                 self.setFont(self._number_font, 9)
                 self.setFillColor(colors.black)
@@ -185,57 +199,69 @@ class NumberedCanvas(Canvas):  # type: ignore[misc]
         super().save()
 
 
+class _Later(Table):  # type: ignore[misc]
+    """A table drawn at save (:meth:`NumberedCanvas.later`), as are its splits."""
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        canvas.later(lambda: Table.drawOn(self, canvas, x, y, _sW))
+
+
 class _Contents(TableOfContents):  # type: ignore[misc]
-    def __init__(self, styles: Styles) -> None:
+    """The contents, laid out from its entries (known before the sections are laid out: their
+    titles) and drawn at save with the pages the headings landed on (:meth:`place`)."""
+
+    def __init__(self, styles: Styles, entries: Sequence[tuple[int, str, str]]) -> None:
         style = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                             ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                             ("FONTNAME", (0, 0), (-1, -1), styles.fonts.serif)])  # not the default Helvetica
         super().__init__(levelStyles=styles.toc, dotsMinLevel=0, tableStyle=style)
+        self.entries = list(entries)  # (level, text, key)
+        self.pages: dict[str, int] = {}  # key → page number
+        self._laid: tuple[float, Table] | None = None
+
+    def place(self, key: str, page: int) -> None:
+        self.pages[key] = page
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        if self._laid is None or self._laid[0] != availWidth:
+            self._laid = (availWidth, self._table_of(availWidth, availHeight))
+        self._table = self._laid[1]
+        self.width, self.height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        return self.width, self.height
+
+    def _table_of(self, availWidth: float, availHeight: float) -> Table:
+        def entry_end(canvas: Canvas, _kind: str, label: str) -> None:  # the dots and the page number
+            level, key = label.split(",", 1)
+            style = self.getLevelStyle(int(level))
+            drawPageNumbers(canvas, style, [(self.pages[key], key)], availWidth, availHeight, " . ")
+
+        self.canv.setNamedCB("drawTOCEntryEnd", entry_end)
+        rows = [[Paragraph(f'<a href="#{key}">{pdf_markup(text)}</a><onDraw name="drawTOCEntryEnd" '
+                           f'label="{level},{key}"/>', self.getLevelStyle(level))]
+                for level, text, key in self.entries] or [[Spacer(1, 1)]]
+        return _Later(rows, colWidths=(availWidth,), style=self.tableStyle)
 
 
 class _Document(BaseDocTemplate):  # type: ignore[misc]
-    """Registers each heading's contents entries (and a PDF bookmark) on the page it lands on.
-    ``layout_only`` on the first of two passes: it only finds the pages (the second draws), so
-    tables and charts are laid out but not drawn (:class:`Grid`, :class:`Chart`)."""
+    """Registers each heading's PDF bookmark, and its page with the contents, on the page it
+    lands on."""
 
-    def __init__(self, path: Path, cover_pages: int, **kwargs: Any) -> None:
+    def __init__(self, path: Path, cover_pages: int, contents: _Contents | None, **kwargs: Any) -> None:
         super().__init__(str(path), **kwargs)
         self._cover_pages = cover_pages
-        self.layout_only = False
-        self.seeded = False  # contents entries seeded with page 0: the first pass is never the last one
-        self.passes = 0
-
-    def build(self, flowables: list[Flowable], **kwargs: Any) -> None:
-        self.layout_only = self.passes == 0 and self.seeded
-        self.passes += 1
-        super().build(flowables, **kwargs)
+        self._contents = contents
 
     def afterFlowable(self, flowable: Flowable) -> None:
         if isinstance(flowable, _Heading):
             for level, text, key in flowable.entries:
                 self.canv.bookmarkPage(key)
                 self.canv.addOutlineEntry(pdf_plain(text), key, level)
-                self.notify("TOCEntry", (level, pdf_markup(text), self.page - self._cover_pages, key))
-
-
-def _layout_only(canvas: Canvas) -> bool:
-    return bool(getattr(getattr(canvas, "_doctemplate", None), "layout_only", False))
-
-
-class Grid(Table):  # type: ignore[misc]
-    """A table (its splits are Grids too), not drawn on the layout-only pass."""
-
-    def draw(self) -> None:
-        if not _layout_only(self.canv):
-            super().draw()
+                if self._contents is not None:
+                    self._contents.place(key, self.page - self._cover_pages)
 
 
 class Chart(Drawing):  # type: ignore[misc]
-    """A drawing, not drawn on the layout-only pass."""
-
-    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
-        if not _layout_only(canvas):
-            super().drawOn(canvas, x, y, _sW)
+    """A chart (a drawing) in a document."""
 
 
 class _CellText(Paragraph):  # type: ignore[misc]
@@ -345,8 +371,9 @@ def build_pdf(path: Path, *, cover: Cover | None, sections: Sequence[Section], r
         foot = Frame(25 * mm, 25 * mm, PAGE_W - 50 * mm, 65 * mm, id="cover_foot")
         templates.insert(0, PageTemplate("cover", [top, foot], onPage=_page_texts(running, f, numbered=False)))
         story += [*_cover(cover, styles), NextPageTemplate("body"), PageBreak()]
-    if contents:
-        story += [Paragraph(pdf_markup(contents), styles.contents), _Contents(styles), PageBreak()]
+    toc = _Contents(styles, []) if contents else None
+    if toc is not None:
+        story += [Paragraph(pdf_markup(contents), styles.contents), toc, PageBreak()]
     fresh = True  # at the top of a page
     for i, section in enumerate(sections):
         if section.new_page and not fresh:
@@ -360,15 +387,12 @@ def build_pdf(path: Path, *, cover: Cover | None, sections: Sequence[Section], r
         story.append(_Heading(section.title, section.style or styles.h1, entries))
         story += section.flowables
         fresh = False
-    doc = _Document(path, cover_pages, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
+        if toc is not None:
+            toc.entries += entries
+    doc = _Document(path, cover_pages, toc, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
                     topMargin=PAGE_H - FRAME_TOP, bottomMargin=FRAME_BOTTOM, title=pdf_plain(title),
                     author="zhidao", keywords=keywords, initialFontName=f.serif, pageTemplates=templates)
-    toc = next((x for x in story if isinstance(x, _Contents)), None)
-    if toc is not None:  # the entries known up front: the first pass lays the contents out at its size
-        seed = [(e[0], pdf_markup(e[1]), 0, e[2]) for x in story if isinstance(x, _Heading) for e in x.entries]
-        toc.addEntries(seed)
-        doc.seeded = bool(seed)
-    doc.multiBuild(story, canvasmaker=_canvas_maker(f.serif, cover_pages))
+    doc.build(story, canvasmaker=_canvas_maker(f.serif, cover_pages))
     return path
 
 
@@ -476,4 +500,4 @@ def data_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], weights: Se
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E4E9F0")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         *[("ALIGN", (c, 1), (c, -1), "CENTER") for c in centred],
     ]
-    return Grid(data, colWidths=widths, rowHeights=heights, repeatRows=1, style=TableStyle(commands), hAlign="LEFT")
+    return Table(data, colWidths=widths, rowHeights=heights, repeatRows=1, style=TableStyle(commands), hAlign="LEFT")

@@ -228,3 +228,38 @@ def test_names_with_markup_print_literally_everywhere(demo_run: Demo, tmp_path: 
     assert f"{hostile} 工作汇报提纲" in pages[1], "the contents entry"
     assert any(f"{hostile} 工作汇报提纲" in page for page in pages[2:])
     assert "<u>单位</u>" in pages[0] and all("<i>会</i>" in page for page in pages[1:])
+
+
+def test_a_long_contents_is_laid_out_in_one_pass_with_the_pages_the_headings_land_on(
+        demo_run: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Contents over several pages, filled in at the end of a single layout pass: each entry's
+    number is the page its heading is printed on and the page its bookmark opens; the viewer's
+    page labels are the printed numbers."""
+    import pypdfium2
+    from reportlab.platypus.doctemplate import BaseDocTemplate
+
+    packet = demo_run.packet
+    many = [dataclasses.replace(page, name=f"{page.name}{k:02d}") for k in range(12) for page in packet.instructors]
+    begun: list[int] = []
+    begin = BaseDocTemplate.handle_pageBegin
+    monkeypatch.setattr(BaseDocTemplate, "handle_pageBegin", lambda self: (begun.append(1), begin(self))[1])
+    path = write_packet_pdf(tmp_path / "packet.pdf", dataclasses.replace(packet, instructors=many))
+    pages = _pages(path)
+    assert len(begun) == len(pages), "every page laid out once: one pass"
+    first_body = _contents(pages[1])[0][1]  # 概览: the first page after the contents
+    assert first_body > 2, "the contents take more than one page"
+    entries = [e for page in pages[1:first_body] for e in _contents(page)]
+    assert len(entries) == 8 + 1 + len(many)
+    doc = pypdfium2.PdfDocument(str(path))
+    try:
+        marks = [(b.get_title(), b.get_dest().get_index()) for b in doc.get_toc()]  # type: ignore[union-attr]
+        labels = [doc.get_page_label(i) for i in range(len(doc))]
+    finally:
+        doc.close()
+    assert labels == ["封面", *[str(n) for n in range(1, len(pages))]]
+    assert [re.sub(r"\s+", " ", t.replace("\u3000", " ")) for t, _ in marks] == [t for t, _ in entries]
+    for (title, number), (_, index) in zip(entries, marks, strict=True):
+        assert index == number, f"{title}: listed on page {number}, its bookmark opens page {index}"
+        if title.endswith(" 工作汇报提纲") and title != "各指导员工作汇报提纲":
+            assert _flat(title) in _flat(pages[number]), title
+            assert _flat(title) not in _flat(pages[number - 1]), f"{title} starts on page {number}"
