@@ -76,11 +76,13 @@ def roster_checks(roster: pd.DataFrame, profile: Profile) -> pd.DataFrame:
 def record_checks(records: pd.DataFrame, matches: pd.DataFrame, values: pd.DataFrame, months: tuple[str, ...]
                   ) -> pd.DataFrame:
     """One row per record of the quarter, with its match to the roster and its date's status."""
-    raw_dates = values[values["field"] == "visit_date"].set_index("record_id")["raw"]
-    merged = records.merge(matches[["record_id", "enterprise", "month", "status"]], on="record_id",
-                           suffixes=("", "_matched"))
+    visit = values[values["field"] == "visit_date"]
+    raw_dates = dict(zip(visit["record_id"], visit["raw"], strict=True))  # a dict: Series.get per row is slow
+    used = ["record_id", "instructor", "enterprise", "visit_date", "form_month", "source", "content", "signed"]
+    merged = records[used].merge(matches[["record_id", "enterprise", "month", "status"]], on="record_id",
+                                 suffixes=("", "_matched"))
     rows = []
-    for row in rows_of(merged):
+    for row in rows_of(merged):  # the columns used only: rows_of costs by the cell
         if row["month"] not in months:
             continue
         raw = raw_dates.get(row["record_id"])
@@ -114,11 +116,12 @@ def attendance_checks(attendance: pd.DataFrame, matches: pd.DataFrame, records: 
     that has ended, inside the dispatch, and in which the instructor reported at all (a month
     with nothing is REPORT_MISSING instead). A month the dispatch starts or ends in is pro-rated
     or skipped, as the profile says."""
-    reported = {(m["instructor"], m["month"]) for m in rows_of(matches) if m["status"] == "ok"}
+    reported = {(m["instructor"], m["month"]) for m in rows_of(matches[["instructor", "month", "status"]])
+                if m["status"] == "ok"}
     source_of = dict(zip(records["record_id"], records["source"], strict=True))
     spans = periods(roster)
     rows = []
-    for row in rows_of(attendance):
+    for row in rows_of(attendance[["instructor", "enterprise", "month", "days", "record_ids"]]):
         name, month = row["instructor"], row["month"]
         span = spans.get(name)
         if month >= as_of[:7] or (name, month) not in reported or span is None or not span.covers(month):
@@ -137,8 +140,8 @@ def attendance_checks(attendance: pd.DataFrame, matches: pd.DataFrame, records: 
 def receipt_dates(records: pd.DataFrame, files: pd.DataFrame) -> pd.Series:
     """record_id → the day its form was received: its 报送日期, else the file's receipt date."""
     received = files.set_index("sha256")["received"].to_dict()
-    return pd.Series({r["record_id"]: r["report_date"] or received.get(r["sha256"]) for r in rows_of(records)},
-                     dtype="object")
+    return pd.Series({r["record_id"]: r["report_date"] or received.get(r["sha256"])
+                      for r in rows_of(records[["record_id", "report_date", "sha256"]])}, dtype="object")
 
 
 def deadline(month: str, day: int) -> str:
@@ -154,7 +157,7 @@ def submission_checks(records: pd.DataFrame, matches: pd.DataFrame, files: pd.Da
     receipts = receipt_dates(records, files).to_dict()  # a dict: Series.get per row is slow
     mine = matches[matches["instructor"].notna()].merge(records[["record_id", "source"]], on="record_id")
     sent: dict[tuple[str, str], list[tuple[str | None, str]]] = {}
-    for row in rows_of(mine):
+    for row in rows_of(mine[["record_id", "instructor", "month", "source"]]):
         receipt = receipts.get(row["record_id"])
         sent.setdefault((row["instructor"], row["month"]), []).append(
             (receipt if isinstance(receipt, str) else None, row["source"]))
