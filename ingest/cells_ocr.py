@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from .engines import BBox, TextLine
+from .imaging import components
 
 Recognise = Callable[[list[np.ndarray]], list[tuple[str, float]]]
 Detect = Callable[[np.ndarray], list[TextLine]]
@@ -54,7 +55,7 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     if gray.size == 0:
         return np.zeros(gray.shape, np.uint8)
     mask = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 35, 15)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, labels, stats, _ = components(mask)
     if n <= 1:
         return np.zeros(gray.shape, np.uint8)
     keep = stats[:, cv2.CC_STAT_AREA] >= MIN_BLOB

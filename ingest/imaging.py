@@ -3,6 +3,7 @@ in a photo and flatten it, even out the lighting. Each returns what it did, for 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,6 +78,69 @@ def _check_frames(path: Path, img: Any, limits: Limits) -> int:
 def load_images(path: Path, limits: Limits | None = None) -> list[np.ndarray]:
     """Every frame of an image file, as grayscale uint8 (see :func:`iter_images`)."""
     return list(iter_images(path, limits))
+
+
+_LABELS_16 = 65535  # the most labels a 16-bit label image holds
+
+
+@functools.cache
+def _refuses_label_overflow() -> bool:
+    """Whether this OpenCV raises when 16-bit labels would overflow (newer builds check; older
+    ones wrap silently, and then only 32-bit labels are safe)."""
+    row = np.zeros((1, 2 * _LABELS_16 + 2), np.uint8)
+    row[0, ::2] = 255  # 65 536 separate dots: one label more than 16 bits hold
+    try:
+        cv2.connectedComponentsWithStats(row, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:
+        return True
+    return False
+
+
+Components = tuple[int, np.ndarray, np.ndarray, np.ndarray]  # count, labels, stats, centroids
+
+
+def _labelled(mask: np.ndarray, connectivity: int, ltype: int) -> Components:
+    n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=connectivity, ltype=ltype)
+    return int(n), labels, stats, centroids
+
+
+def components(mask: np.ndarray, connectivity: int = 8) -> Components:
+    """``cv2.connectedComponentsWithStats``, with 16-bit labels where they fit: on a page-sized
+    mask about three times faster than 32-bit ones (the stats pass is the cost). A mask with
+    more components than 16 bits hold, or an OpenCV that would wrap them, gets 32-bit labels."""
+    if not _refuses_label_overflow():
+        return _labelled(mask, connectivity, cv2.CV_32S)
+    try:
+        return _labelled(mask, connectivity, cv2.CV_16U)
+    except cv2.error:  # more components than 16-bit labels hold
+        return _labelled(mask, connectivity, cv2.CV_32S)
+
+
+_PAINT_MAX = 400  # components painted one by one (in their boxes) rather than by a lookup over the image
+
+
+def kept(mask: np.ndarray, found: Components, keep: np.ndarray) -> np.ndarray:
+    """255 where a component of ``mask`` (labelled in ``found``) has ``keep[label]`` True, 0
+    elsewhere (the background, label 0, is never kept): ``np.where(keep[labels], 255, 0)``,
+    painted in the components' boxes when few are kept or few dropped (a lookup over every
+    pixel of a page costs ≈ 8-13 ms)."""
+    _, labels, stats, _ = found
+    keep = keep.copy()
+    keep[0] = False
+    wanted, unwanted = np.flatnonzero(keep), np.flatnonzero(~keep[1:]) + 1
+    if min(len(wanted), len(unwanted)) > _PAINT_MAX:
+        return np.where(keep[labels], 255, 0).astype(np.uint8)
+    if len(wanted) <= len(unwanted):
+        paint, value = wanted, 255
+        out = np.zeros(labels.shape, np.uint8)
+    else:
+        paint, value = unwanted, 0
+        out = np.asarray(cv2.threshold(mask, 0, 255, cv2.THRESH_BINARY)[1], dtype=np.uint8)
+    for i in paint:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        box = out[y : y + h, x : x + w]
+        box[labels[y : y + h, x : x + w] == i] = value
+    return out
 
 
 def to_gray(image: np.ndarray) -> np.ndarray:
@@ -213,7 +277,7 @@ def despeckle(gray: np.ndarray) -> tuple[np.ndarray, float]:
     and the dots per thousand pixels found (0 when it was left as it was)."""
     h, w = gray.shape
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 20)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, _ = components(ink)
     dots = float((stats[1:, cv2.CC_STAT_AREA] <= 3).sum()) * 1000 / (h * w)
     if dots < SPECKLED:
         return gray, 0.0

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .imaging import components, kept
+
 BBox = tuple[float, float, float, float]
 
 
@@ -65,14 +67,15 @@ def long_runs(mask: np.ndarray, length: int, horizontal: bool) -> np.ndarray:
 def thin_only(mask: np.ndarray, max_thick: float, horizontal: bool) -> np.ndarray:
     """Keep the components whose typical cross-section is thin: a rule is a few px thick along
     its length; strokes of a line of text joined along a row make a band as tall as the text."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    found = components(mask)
+    n, labels, stats, _ = found
     keep = np.zeros(n, bool)
     for i in range(1, n):
         x, y, w, h, _ = (int(v) for v in stats[i])
         own = labels[y : y + h, x : x + w] == i
         across = own.sum(axis=0 if horizontal else 1)
         keep[i] = float(np.median(across[across > 0])) <= max_thick
-    return np.where(keep[labels], 255, 0).astype(np.uint8)
+    return kept(mask, found, keep)
 
 
 def crowded(ink: np.ndarray, box: tuple[int, int, int, int], horizontal: bool, near: int, far: int,
@@ -95,12 +98,13 @@ def crowded(ink: np.ndarray, box: tuple[int, int, int, int], horizontal: bool, n
 def drop_crowded(mask: np.ndarray, ink: np.ndarray, horizontal: bool, near: int, far: int,
                  limit: float = 0.3) -> np.ndarray:
     """`mask` without its strokes that have text beside them (see `crowded`, either side)."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    found = components(mask)
+    n, _, stats, _ = found
     keep = np.zeros(n, bool)
     for i in range(1, n):
         x, y, w, h, _ = (int(v) for v in stats[i])
         keep[i] = crowded(ink, (x, y, w, h), horizontal, near, far, either=True) <= limit
-    return np.where(keep[labels], 255, 0).astype(np.uint8)
+    return kept(mask, found, keep)
 
 
 Segment = tuple[float, float, float]  # (position across the line, start, end along it)
@@ -108,7 +112,7 @@ Segment = tuple[float, float, float]  # (position across the line, start, end al
 
 def segments(mask: np.ndarray, horizontal: bool) -> list[tuple[Segment, int]]:
     """Each component of a one-direction rule mask as (its segment, its component label)."""
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    n, _, stats, centroids = components(mask)
     out: list[tuple[Segment, int]] = []
     for i in range(1, n):
         x, y, w, h, _ = (int(v) for v in stats[i])
@@ -339,7 +343,8 @@ def _drop_streaks(horizontal: np.ndarray, vertical: np.ndarray, reach: int) -> n
     """A ruling line ends where it meets a vertical rule; a horizontal stroke whose two ends
     meet none is a streak (a fax line, a scanner scratch), not part of a table."""
     near_vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (4 * reach + 1, 2 * reach + 1)))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(horizontal, connectivity=8)
+    found = components(horizontal)
+    n, _, stats, _ = found
     keep = np.zeros(n, bool)
     for i in range(1, n):
         x, y, w, h, _ = (int(v) for v in stats[i])
@@ -347,7 +352,7 @@ def _drop_streaks(horizontal: np.ndarray, vertical: np.ndarray, reach: int) -> n
         left = near_vertical[ys, x : x + reach].any()
         right = near_vertical[ys, max(x, x + w - reach) : x + w].any()
         keep[i] = left or right
-    return np.where(keep[labels], 255, 0).astype(np.uint8)
+    return kept(horizontal, found, keep)
 
 
 def is_bilevel(gray: np.ndarray) -> bool:
@@ -358,7 +363,7 @@ def is_bilevel(gray: np.ndarray) -> bool:
 
 def _cells(lines: np.ndarray, min_side: int) -> list[BBox]:
     inverse = cv2.bitwise_not(lines)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(inverse, connectivity=4)
+    n, _, stats, _ = components(inverse, connectivity=4)
     h, w = lines.shape
     out: list[BBox] = []
     for i in range(1, n):
@@ -388,7 +393,7 @@ def page_grids(gray: np.ndarray, bilevel: bool = False) -> tuple[list[Grid], np.
     """The tables on a page (top to bottom) and the ruling-line mask (to remove from ink).
     ``bilevel``: the page came as black and white only (a fax), whose rules have breaks."""
     lines = ruling_mask(ink_mask(gray), bilevel=bilevel)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    n, labels, stats, _ = components(lines)
     grids: list[Grid] = []
     min_side = max(12, gray.shape[0] // 150)
     for i in range(1, n):

@@ -25,7 +25,11 @@ DETECT_SIDE = 1280  # px: the long side of the copy the detector sees
 ORIENT_SIDE = 720  # px: the smaller copy used only to tell which way up the page is
 REC_HEIGHT = 48  # px: the recogniser's input height
 REC_BUCKET = 16  # px: crops padded to a multiple of this wide are recognised together
-REC_BATCH = 8
+# px of width per recogniser call (a batch of n crops of width w: n·w at most, one crop at least).
+# Its cost per px is least while a call's input stays this small (on one thread, ≈ 45 µs per px
+# up to ≈ 300 px; 2 × 256 px cost 67 µs per px, 8 × 128 px 82, one 576 px crop 68; see
+# benchmarks/results/scan.md): bigger batches are slower, not faster
+REC_PIXELS = 256
 
 
 def _is_label(text: str) -> bool:
@@ -57,7 +61,8 @@ class RapidEngine:
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence of each BGR line crop. Crops are scaled to the recogniser's height
-        and grouped by width (padded to a multiple of REC_BUCKET, not to the widest of a batch)."""
+        and grouped by width (padded to a multiple of REC_BUCKET, not to the widest of a batch),
+        at most REC_PIXELS of width to a call."""
         rec = self._ocr.text_rec
         widths = [max(REC_BUCKET, math.ceil(REC_HEIGHT * c.shape[1] / max(1, c.shape[0]))) for c in crops]
         buckets: dict[int, list[int]] = {}
@@ -65,8 +70,9 @@ class RapidEngine:
             buckets.setdefault(-(-w // REC_BUCKET) * REC_BUCKET, []).append(i)
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         for padded, members in buckets.items():
-            for start in range(0, len(members), REC_BATCH):
-                chunk = members[start : start + REC_BATCH]
+            size = max(1, REC_PIXELS // padded)
+            for start in range(0, len(members), size):
+                chunk = members[start : start + size]
                 batch = np.zeros((len(chunk), 3, REC_HEIGHT, padded), np.float32)
                 for k, i in enumerate(chunk):
                     resized = cv2.resize(crops[i], (min(widths[i], padded), REC_HEIGHT)).astype(np.float32)
