@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .imaging import components, kept
+from .imaging import Components, components, kept
 
 BBox = tuple[float, float, float, float]
 
@@ -68,6 +68,11 @@ def thin_only(mask: np.ndarray, max_thick: float, horizontal: bool) -> np.ndarra
     """Keep the components whose typical cross-section is thin: a rule is a few px thick along
     its length; strokes of a line of text joined along a row make a band as tall as the text."""
     found = components(mask)
+    return kept(mask, found, thin(found, max_thick, horizontal))
+
+
+def thin(found: Components, max_thick: float, horizontal: bool) -> np.ndarray:
+    """Which components (see `thin_only`) are thin."""
     n, labels, stats, _ = found
     keep = np.zeros(n, bool)
     for i in range(1, n):
@@ -75,7 +80,7 @@ def thin_only(mask: np.ndarray, max_thick: float, horizontal: bool) -> np.ndarra
         own = labels[y : y + h, x : x + w] == i
         across = own.sum(axis=0 if horizontal else 1)
         keep[i] = float(np.median(across[across > 0])) <= max_thick
-    return kept(mask, found, keep)
+    return keep
 
 
 def crowded(ink: np.ndarray, box: tuple[int, int, int, int], horizontal: bool, near: int, far: int,
@@ -99,12 +104,18 @@ def drop_crowded(mask: np.ndarray, ink: np.ndarray, horizontal: bool, near: int,
                  limit: float = 0.3) -> np.ndarray:
     """`mask` without its strokes that have text beside them (see `crowded`, either side)."""
     found = components(mask)
+    return kept(mask, found, uncrowded(found, np.ones(found[0], bool), ink, horizontal, near, far, limit))
+
+
+def uncrowded(found: Components, among: np.ndarray, ink: np.ndarray, horizontal: bool, near: int, far: int,
+              limit: float = 0.3) -> np.ndarray:
+    """Which of the components ``among`` have no text beside them (see `drop_crowded`)."""
     n, _, stats, _ = found
     keep = np.zeros(n, bool)
-    for i in range(1, n):
+    for i in np.flatnonzero(among[1:]) + 1:
         x, y, w, h, _ = (int(v) for v in stats[i])
         keep[i] = crowded(ink, (x, y, w, h), horizontal, near, far, either=True) <= limit
-    return kept(mask, found, keep)
+    return keep
 
 
 Segment = tuple[float, float, float]  # (position across the line, start, end along it)
@@ -112,14 +123,20 @@ Segment = tuple[float, float, float]  # (position across the line, start, end al
 
 def segments(mask: np.ndarray, horizontal: bool) -> list[tuple[Segment, int]]:
     """Each component of a one-direction rule mask as (its segment, its component label)."""
-    n, _, stats, centroids = components(mask)
+    found = components(mask)
+    return segments_of(found, np.ones(found[0], bool), horizontal)
+
+
+def segments_of(found: Components, among: np.ndarray, horizontal: bool) -> list[tuple[Segment, int]]:
+    """`segments` of the components ``among`` (the background, label 0, is never one)."""
+    _, _, stats, centroids = found
     out: list[tuple[Segment, int]] = []
-    for i in range(1, n):
+    for i in np.flatnonzero(among[1:]) + 1:
         x, y, w, h, _ = (int(v) for v in stats[i])
         if horizontal:
-            out.append(((float(centroids[i][1]), float(x), float(x + w)), i))
+            out.append(((float(centroids[i][1]), float(x), float(x + w)), int(i)))
         else:
-            out.append(((float(centroids[i][0]), float(y), float(y + h)), i))
+            out.append(((float(centroids[i][0]), float(y), float(y + h)), int(i)))
     return out
 
 
@@ -308,16 +325,22 @@ def repairs(ink: np.ndarray) -> np.ndarray:
     h, w = ink.shape
     unit = _scale(w)
     gap = round(11 * unit)
-    horizontal = thin_only(long_runs(close_along(ink, gap, True), max(40, w // 40), True), 7 * unit, True)
-    vertical = thin_only(long_runs(close_along(ink, gap, False), max(30, h // 60), False), 7 * unit, False)
-    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.bitwise_or(horizontal, vertical)))
+    # each direction's strokes labelled once: thinness, crowding and segments are told per
+    # component (dropping whole components leaves the others as they were)
+    h_runs = long_runs(close_along(ink, gap, True), max(40, w // 40), True)
+    v_runs = long_runs(close_along(ink, gap, False), max(30, h // 60), False)
+    h_found, v_found = components(h_runs), components(v_runs)
+    h_thin, v_thin = thin(h_found, 7 * unit, True), thin(v_found, 7 * unit, False)
+    text = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.bitwise_or(kept(h_runs, h_found, h_thin),
+                                                               kept(v_runs, v_found, v_thin))))
     near, far = round(3 * unit), round(9 * unit)
-    horizontal = drop_crowded(horizontal, text, True, near, far)
-    vertical = drop_crowded(vertical, text, False, near, far)
+    h_keep = uncrowded(h_found, h_thin, text, True, near, far)
+    v_keep = uncrowded(v_found, v_thin, text, False, near, far)
+    horizontal, vertical = kept(h_runs, h_found, h_keep), kept(v_runs, v_found, v_keep)
     drawn = np.zeros_like(ink)
     join = cv2.getStructuringElement(cv2.MORPH_RECT, (round(61 * unit) | 1, round(61 * unit) | 1))
-    n, groups = cv2.connectedComponents(cv2.dilate(cv2.bitwise_or(horizontal, vertical), join))
-    h_segs, v_segs = segments(horizontal, True), segments(vertical, False)
+    n, groups = cv2.connectedComponents(cv2.dilate(cv2.bitwise_or(horizontal, vertical), join), ltype=cv2.CV_16U)
+    h_segs, v_segs = segments_of(h_found, h_keep, True), segments_of(v_found, v_keep, False)
     tolerance = 8 * unit
     for g in range(1, n):
         hs = [s for s, _ in h_segs if groups[round(s[0]), round((s[1] + s[2]) / 2)] == g]
@@ -342,16 +365,17 @@ def ruling_mask(ink: np.ndarray, bilevel: bool = False) -> np.ndarray:
 def _drop_streaks(horizontal: np.ndarray, vertical: np.ndarray, reach: int) -> np.ndarray:
     """A ruling line ends where it meets a vertical rule; a horizontal stroke whose two ends
     meet none is a streak (a fax line, a scanner scratch), not part of a table."""
-    near_vertical = cv2.dilate(vertical, cv2.getStructuringElement(cv2.MORPH_RECT, (4 * reach + 1, 2 * reach + 1)))
     found = components(horizontal)
     n, _, stats, _ = found
     keep = np.zeros(n, bool)
+
+    def near(y0: int, y1: int, x0: int, x1: int) -> bool:
+        """A vertical rule within ``reach`` rows and 2 × ``reach`` columns of [y0, y1) × [x0, x1)."""
+        return bool(vertical[max(0, y0 - reach) : y1 + reach, max(0, x0 - 2 * reach) : x1 + 2 * reach].any())
+
     for i in range(1, n):
         x, y, w, h, _ = (int(v) for v in stats[i])
-        ys = slice(y, y + h)
-        left = near_vertical[ys, x : x + reach].any()
-        right = near_vertical[ys, max(x, x + w - reach) : x + w].any()
-        keep[i] = left or right
+        keep[i] = near(y, y + h, x, x + reach) or near(y, y + h, max(x, x + w - reach), x + w)
     return kept(horizontal, found, keep)
 
 
@@ -389,10 +413,12 @@ def _rows(cells: list[BBox], tolerance: float) -> tuple[tuple[GridCell, ...], ..
     return tuple(tuple(sorted(row, key=lambda c: c.bbox[0])) for row in rows if row)
 
 
-def page_grids(gray: np.ndarray, bilevel: bool = False) -> tuple[list[Grid], np.ndarray]:
+def page_grids(gray: np.ndarray, bilevel: bool = False, ink: np.ndarray | None = None
+               ) -> tuple[list[Grid], np.ndarray]:
     """The tables on a page (top to bottom) and the ruling-line mask (to remove from ink).
-    ``bilevel``: the page came as black and white only (a fax), whose rules have breaks."""
-    lines = ruling_mask(ink_mask(gray), bilevel=bilevel)
+    ``bilevel``: the page came as black and white only (a fax), whose rules have breaks;
+    ``ink``: the page's `ink_mask`, when the caller has it already."""
+    lines = ruling_mask(ink_mask(gray) if ink is None else ink, bilevel=bilevel)
     n, labels, stats, _ = components(lines)
     grids: list[Grid] = []
     min_side = max(12, gray.shape[0] // 150)

@@ -302,8 +302,9 @@ def _read(gray: np.ndarray, bilevel: bool, engine: OcrEngine, by_region: bool = 
           ) -> tuple[list[Grid], np.ndarray, list[TextLine]]:
     """The page's grids, its ink (ruling removed), and its text lines read region by region
     (``by_region`` False: the regions are not handed over, the engine reads the whole page)."""
-    grids, ruling = page_grids(gray, bilevel)
-    ink = cv2.bitwise_and(ink_mask(gray), cv2.bitwise_not(ruling))
+    page_ink = ink_mask(gray)
+    grids, ruling = page_grids(gray, bilevel, page_ink)
+    ink = cv2.bitwise_and(page_ink, cv2.bitwise_not(ruling))
     regions = [c.bbox for g in grids for row in g.rows for c in row] + _free_bands(grids, gray.shape)
     read = engine.read_lines(gray, regions=regions if by_region else None)
     lines = [replace(t, text=_tidy(t.text)) for t in read if not _noise(t)]
