@@ -17,6 +17,7 @@ wrapped inside its cell, the header row repeated on each page.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -275,6 +276,58 @@ class _CellText(Paragraph):  # type: ignore[misc]
         return self._wrapped[1]
 
 
+class _Rows(Flowable):  # type: ignore[misc]
+    """A table of data laid out a page at a time. It splits where a Table would (between rows,
+    the first row repeated on each page: ReportLab's rule, on the same row heights) but makes a
+    Table of only the rows of the page: a Table's split copies and restyles all the rows left, on
+    every page, which made a long table quadratic. Drawn, a page's part is a Table as a split of
+    the whole one would be."""
+
+    def __init__(self, data: list[list[Any]], widths: list[float], heights: list[float], style: TableStyle,
+                 start: int = 1, sums: list[float] | None = None) -> None:
+        super().__init__()
+        self._data, self._widths, self._heights, self._style, self._start = data, widths, heights, style, start
+        self._sums = sums if sums is not None else [0.0, *itertools.accumulate(heights[1:])]  # of the body rows
+        self.hAlign = "LEFT"
+        self.width = sum(widths)
+        self._part: Table | None = None
+
+    def _table(self, stop: int) -> Table:
+        return Table([self._data[0], *self._data[self._start:stop]], colWidths=self._widths,
+                     rowHeights=[self._heights[0], *self._heights[self._start:stop]], repeatRows=1,
+                     style=self._style, hAlign="LEFT")
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        rough = self._heights[0] + self._sums[-1] - self._sums[self._start - 1]
+        if rough > availHeight + 1:  # more than the room: it splits, whatever its last digits
+            self._part, self.height = None, rough
+            return self.width, rough
+        self._part = self._table(len(self._data))  # about a page: its height as the Table has it
+        self.width, self.height = self._part.wrap(availWidth, availHeight)
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        height, fit = 0.0, 0  # the rows that fit, counted as Table._getFirstPossibleSplitRowPosition does
+        for rh in itertools.chain(self._heights[:1], itertools.islice(self._heights, self._start, None)):
+            if height + rh > availHeight:
+                break
+            height += rh
+            fit += 1
+        if fit <= 1:  # not a row under the header
+            return []
+        stop = self._start + fit - 1
+        if stop == len(self._data):
+            return [self]
+        return [self._table(stop), _Rows(self._data, self._widths, self._heights, self._style, stop, self._sums)]
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        part = self._part
+        if part is None:
+            part = self._table(len(self._data))
+            part.wrap(self.width, FRAME_HEIGHT)
+        part.drawOn(canvas, x, y, _sW)
+
+
 def fit(text: str, font: str, size: float, width: float, smallest: float = 6) -> tuple[str, float]:
     """A one-line text and its font size, made smaller (then cut, with …) to fit ``width``."""
     while size > smallest and stringWidth(text, font, size) > width:
@@ -381,7 +434,7 @@ def build_pdf(path: Path, *, cover: Cover | None, sections: Sequence[Section], r
         elif not fresh:  # not a heading alone at the foot of a page: it goes with its first flowable
             first = section.flowables[0] if section.flowables else None
             height = first.wrap(TEXT_WIDTH, FRAME_HEIGHT)[1] if first is not None else 0
-            story.append(CondPageBreak(_HEADING + (min(height, _KEEP) if isinstance(first, Table) else height)))
+            story.append(CondPageBreak(_HEADING + (min(height, _KEEP) if isinstance(first, Table | _Rows) else height)))
         entries = [(section.level - 1, section.group, f"g{i}")] if section.group else []
         entries.append((section.level, section.toc or section.title, f"s{i}"))
         story.append(_Heading(section.title, section.style or styles.h1, entries))
@@ -454,7 +507,7 @@ def column_widths(weights: Sequence[float], need: Sequence[float], want: Sequenc
 
 def data_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], weights: Sequence[float], st: Styles, *,
                width: float = TEXT_WIDTH, min_widths: dict[int, float] | None = None, min_row: float = 0,
-               empty: str = "（无）") -> Table:
+               empty: str = "（无）") -> Flowable:
     """A table of data values (text from the data is never read as markup)."""
     cell, head = st.cell, st.head
     texts = [[cell_text(v) for v in row] for row in rows] or [[empty] + [""] * (len(header) - 1)]
@@ -500,4 +553,4 @@ def data_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], weights: Se
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E4E9F0")), ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         *[("ALIGN", (c, 1), (c, -1), "CENTER") for c in centred],
     ]
-    return Table(data, colWidths=widths, rowHeights=heights, repeatRows=1, style=TableStyle(commands), hAlign="LEFT")
+    return _Rows(data, widths, heights, TableStyle(commands))

@@ -263,3 +263,31 @@ def test_a_long_contents_is_laid_out_in_one_pass_with_the_pages_the_headings_lan
         if title.endswith(" 工作汇报提纲") and title != "各指导员工作汇报提纲":
             assert _flat(title) in _flat(pages[number]), title
             assert _flat(title) not in _flat(pages[number - 1]), f"{title} starts on page {number}"
+
+
+def test_a_long_data_table_splits_where_a_reportlab_table_would() -> None:
+    """data_table lays a long table out a page at a time; each page's rows are those ReportLab's
+    Table would put there (its split rule on the same row heights), the header on every page."""
+    from reportlab.platypus import Table as RLTable
+
+    from zhidao.reports.pdf_layout import TEXT_WIDTH, Styles, data_table, fonts
+
+    st = Styles(fonts())
+    rows = [[f"指导员{i}", dt.date(2026, 1 + i % 12, 1 + i % 28), "较长的说明文字，" * (1 + i % 9), i]
+            for i in range(400)]
+    ours = data_table(["姓名", "日期", "说明", "序号"], rows, [10, 10, 40, 5], st)
+    whole = RLTable(ours._data, colWidths=ours._widths, rowHeights=ours._heights, repeatRows=1)
+    for room in (60.0, 137.5, 401.0, 650.25, 733.0):
+        left, theirs, pages = ours, whole, 0
+        while True:
+            parts, reference = left.split(TEXT_WIDTH, room), theirs.split(TEXT_WIDTH, room)
+            assert len(parts) == len(reference), room
+            if len(parts) < 2:
+                break
+            assert parts[0]._cellvalues == reference[0]._cellvalues, room
+            assert parts[0]._cellvalues[0] == reference[1]._cellvalues[0], "the header repeated"
+            assert parts[0].wrap(TEXT_WIDTH, room) == reference[0].wrap(TEXT_WIDTH, room)
+            left, theirs, pages = parts[1], reference[1], pages + 1
+        if parts:  # the rest fits: the same height
+            assert left.wrap(TEXT_WIDTH, room) == theirs.wrap(TEXT_WIDTH, room)
+        assert room < 100 or pages > 5
