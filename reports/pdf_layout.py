@@ -16,9 +16,11 @@ wrapped inside its cell, the header row repeated on each page.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import itertools
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paraparser import ParaParser
 from reportlab.platypus.tableofcontents import TableOfContents, drawPageNumbers
 
 from zhidao.fonts import register_cjk_font, register_serif_font
@@ -109,7 +113,7 @@ class Styles:
 
 def para(text: Any, style: ParagraphStyle) -> Paragraph:
     """A paragraph of text from the data: escaped, so markup in a form prints literally."""
-    return Paragraph(pdf_markup(text), style)
+    return _plain_paragraph(Paragraph, pdf_plain(text), style)
 
 
 @dataclass(frozen=True)
@@ -265,8 +269,29 @@ class Chart(Drawing):  # type: ignore[misc]
     """A chart (a drawing) in a document."""
 
 
+_TEMPLATES: weakref.WeakKeyDictionary[ParagraphStyle, Any] = weakref.WeakKeyDictionary()  # a style's fragment
+
+
+def _plain_paragraph(kind: type[Paragraph], text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph of plain text, escaped (never markup). A text without ``& < >`` is one text
+    fragment in the style, as ReportLab's markup parser makes it: the parser's fragment for a
+    letter, given the text (the parser was most of the cost of a paragraph of a table cell)."""
+    clean = cleanBlockQuotedText(text)
+    if not clean or "&" in text or "<" in text or ">" in text:
+        return kind(pdf_markup(text), style)
+    template = _TEMPLATES.get(style)
+    if template is None:
+        template = _TEMPLATES[style] = ParaParser().parse("x", style)[1][0]
+    frag = copy.copy(template)
+    frag.text = clean
+    frags = [frag]
+    textTransformFrags(frags, style)
+    return kind(clean, style, frags=frags)
+
+
 class _CellText(Paragraph):  # type: ignore[misc]
-    """A cell's paragraph: wrapped once for its width (a table measures it, then draws it, twice)."""
+    """A cell's paragraph: wrapped once for its width (a table measures it, then draws it;
+    cells with the same text and width share one)."""
 
     _wrapped: tuple[float, tuple[float, float]] | None = None
 
@@ -514,12 +539,20 @@ def data_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], weights: Se
     values = list(rows) or texts
     heads = [cell_text(h) for h in header]
     ncol = len(heads)
+    measured: dict[str, float] = {}  # a table repeats its names, months and dates
+
+    def measure(text: str) -> float:
+        w = measured.get(text)
+        if w is None:
+            w = measured[text] = stringWidth(text, cell.fontName, cell.fontSize)
+        return w
+
     need, want = [0.0] * ncol, [0.0] * ncol
     for c in range(ncol):
         hw = stringWidth(heads[c], head.fontName, head.fontSize)
         need[c], want[c] = (hw if len(heads[c]) <= 4 else 0.0), hw
         for row, vals in zip(texts, values, strict=True):
-            w = max((stringWidth(line, cell.fontName, cell.fontSize) for line in row[c].split("\n")), default=0)
+            w = max((measure(line) for line in row[c].split("\n")), default=0)
             want[c] = max(want[c], w)
             if _whole(vals[c], row[c]):
                 need[c] = max(need[c], w)
@@ -529,17 +562,24 @@ def data_table(header: Sequence[Any], rows: Sequence[Sequence[Any]], weights: Se
     plain_h = cell.leading + 2 * _PAD_Y
     data: list[list[Any]] = []
     heights: list[float] = []
+    wrapped: dict[tuple[str, float], tuple[_CellText, float]] = {}  # a text wrapped to a width: one paragraph
     for r, row in enumerate([heads, *texts]):
         style = head if r == 0 else cell
         out: list[Any] = []
         height = max(plain_h, min_row if r else 0)
         for text, w in zip(row, widths, strict=True):
-            if "\n" not in text and stringWidth(text, style.fontName, style.fontSize) <= w - 2 * _PAD_X:
+            if "\n" not in text and (measure(text) if r else stringWidth(text, style.fontName, style.fontSize)) \
+                    <= w - 2 * _PAD_X:
                 out.append(text)
                 continue
-            p = _CellText(pdf_markup(text), style)
-            height = max(height, p.wrap(w - 2 * _PAD_X, FRAME_HEIGHT)[1] + 2 * _PAD_Y)
-            out.append(p)
+            made = wrapped.get((text, w)) if r else None
+            if made is None:
+                p = _plain_paragraph(_CellText, text, style)
+                made = (p, p.wrap(w - 2 * _PAD_X, FRAME_HEIGHT)[1])
+                if r:
+                    wrapped[text, w] = made
+            height = max(height, made[1] + 2 * _PAD_Y)
+            out.append(made[0])
         data.append(out)
         heights.append(height)
     centred = [c for c in range(ncol) if rows and all(isinstance(row[c], dt.date | int | float) or

@@ -291,3 +291,23 @@ def test_a_long_data_table_splits_where_a_reportlab_table_would() -> None:
         if parts:  # the rest fits: the same height
             assert left.wrap(TEXT_WIDTH, room) == theirs.wrap(TEXT_WIDTH, room)
         assert room < 100 or pages > 5
+
+
+@pytest.mark.parametrize("text", ["东山县企业00000有限公司", "指导员00000 学历为「本科」，低于大专",
+                                  "两行\n文字  与 空格 ", "<b>粗</b>&amp; <i>", "a & b", "2026-03-05", "  ",
+                                  "名单.xlsx"])
+def test_a_paragraph_of_data_is_what_the_markup_parser_makes_of_its_escaped_text(text: str) -> None:
+    """para() and a table cell's paragraph skip the markup parser for a text without & < >:
+    the same fragments, lines and height as the parser gives for the escaped text."""
+    from reportlab.platypus import Paragraph
+
+    from zhidao.reports.inert import pdf_markup
+    from zhidao.reports.pdf_layout import Styles, _CellText, _plain_paragraph, fonts, para
+
+    st = Styles(fonts())
+    for style in (st.cell, st.head, st.body, st.prose):
+        for ours in (_plain_paragraph(_CellText, text, style), para(text, style)):
+            parsed = Paragraph(pdf_markup(text), style)
+            assert [vars(f) for f in ours.frags] == [vars(f) for f in parsed.frags]
+            assert ours.wrap(60, 500) == parsed.wrap(60, 500)
+            assert repr(ours.blPara.lines) == repr(parsed.blPara.lines)  # (fragments compare by identity)
