@@ -187,14 +187,18 @@ class CellReader:
             if not mask.any():
                 continue  # blank: nothing to read
             label = cached.get(i)
+            bands = _bands(mask)
             if label is not None and float(fingerprint(mask) @ label.print_) >= SAME_INK:
                 self.labels.hits += 1
+                # its lines count towards the page's line height as when read (else a page whose
+                # labels come from the cache measures its lines by its values alone)
+                heights += [b - a for a, b in bands]
                 out += [TextLine(t.text, (t.bbox[0] + x0, t.bbox[1] + y0, t.bbox[2] + x0, t.bbox[3] + y0),
                                  t.confidence) for t in label.lines]
                 continue
             masks[i] = mask
             boxes = []
-            for a, b in _bands(mask):
+            for a, b in bands:
                 cols = mask[a:b].sum(axis=0)
                 for c0, c1 in _runs(cols, max(3, round(GAP_SPLIT * (b - a)))):
                     c0 = _lone_dot(mask[a:b], c0, c1)

@@ -79,3 +79,31 @@ def test_blank_cells_are_not_read_and_labels_are_read_once(page, engine) -> None
     _fields(page, engine, cells=True)
     assert engine.reader.labels.hits > 0
     assert counting.crops <= first - engine.reader.labels.hits
+
+
+def test_a_page_reads_the_same_when_its_labels_come_from_the_cache(engine) -> None:  # type: ignore[no-untyped-def]
+    """Labels taken from the cache still count towards the page's line height: a single-visit
+    form read a second time (its labels cached) used to measure its lines by its values alone,
+    take its two-line 存在问题 for lines that touch and lose half of it, and read specks as '+'."""
+    from zhidao.fixtures import scans
+    from zhidao.fixtures.quarter import plan_quarter
+    from zhidao.ingest.cells_ocr import CellReader
+    from zhidao.ingest.engines.rapid import _is_label
+    from zhidao.ingest.layout import Table
+
+    font = register_cjk_font()
+    rng = np.random.default_rng(40)  # benchmarks/bench_scan.py's pages: the fourth form is single-visit
+    images = [scans.office_scan(scans.render_form(form, font), rng) for form in plan_quarter(2026).forms[:4]]
+    engine.reader = CellReader(engine.recognise, engine._detect_lines, _is_label)
+
+    def texts(image: np.ndarray) -> list[str]:
+        layout, _ = image_to_page(image, 1, engine)
+        return [c.text for b in layout.blocks if isinstance(b, Table) for row in b.rows for c in row] + [
+            b.text for b in layout.blocks if not isinstance(b, Table)]
+
+    first = texts(images[3])
+    hits = engine.reader.labels.hits
+    again = texts(images[3])
+    assert engine.reader.labels.hits > hits
+    assert again == first
+    assert any("入党积极分子数量偏少" in t and "建议从技术骨干中加强培养" in t for t in again)
