@@ -16,6 +16,7 @@ from them, and the marks read by ink beside the text, are the same as on the det
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,12 +43,46 @@ PRINT_PX = 30.0  # a line's height when a page has too few lines to tell
 SAME_INK = 0.8  # correlation of ink fingerprints for a label taken from the cache
 STRAY = "“”‘’\"'·.,，、 "  # what a speck beside a word is read as
 LAYOUTS = 16  # layouts kept per engine
+# line heights: a line longer than LONG is recognised in parts of about PART each, cut at gaps of
+# at least CUT_GAP between its characters, and read back as one line (the recogniser attends
+# over the whole line: one 550 px input costs 1.5 times two of 275 px)
+LONG, PART, CUT_GAP = 14.0, 9.0, 0.25
+CUT_NEAR = 0.3  # of a part's length: how far from the even cut a gap may lie
 
 
 @dataclass(frozen=True)
 class Piece:
     box: BBox  # padded, page pixels
     region: int
+    cuts: tuple[float, ...] = ()  # page x where the line is cut for the recogniser
+
+
+def cuts(ink: np.ndarray, parts: int, min_gap: float) -> list[int]:
+    """Columns of a line's ink where it is cut into ``parts`` about equal parts: the middle of
+    the widest gap between strokes (``min_gap`` px at least) within CUT_NEAR of each even cut; no
+    cut where no such gap is that near."""
+    width = ink.shape[1]
+    gaps = [(s, e) for s, e in _runs(~ink.any(axis=0), 1) if s > 0 and e < width and e - s >= min_gap]
+    step = width / parts
+    out: list[int] = []
+    for k in range(1, parts):
+        near = [(e - s, -abs((s + e) / 2 - k * step), (s + e) // 2) for s, e in gaps
+                if abs((s + e) / 2 - k * step) <= CUT_NEAR * step]
+        if near:
+            out.append(max(near)[2])
+    return out
+
+
+def joined(results: Sequence[tuple[str, float]]) -> tuple[str, float]:
+    """The parts of a cut line read back as one: texts joined (a space read at a cut is not
+    text: the cut lies in a gap), the score their mean weighted by characters (a recogniser's
+    line score is the mean over its characters)."""
+    if len(results) == 1:
+        return results[0]
+    last = len(results) - 1
+    texts = [t.lstrip() if k == last else t.rstrip() if k == 0 else t.strip() for k, (t, _) in enumerate(results)]
+    chars = [max(1, len(t)) for t in texts]
+    return "".join(texts), sum(n * float(s) for n, (_, s) in zip(chars, results, strict=True)) / sum(chars)
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
@@ -221,14 +256,26 @@ class CellReader:
                 top = y0 + a - pad - (0.5 * line_h if a <= 1 else 0.0)
                 bottom = y0 + b + pad + (0.5 * line_h if b >= y1 - y0 - 1 else 0.0)
                 side = pad + PAD_SIDE * line_h
+                parts = round((c1 - c0) / (PART * line_h)) if c1 - c0 > LONG * line_h else 1
+                at = cuts(masks[i][a:b, c0:c1], parts, CUT_GAP * line_h) if parts > 1 else []
                 pieces.append(Piece((max(x0, x0 + c0 - side), max(0.0, top),
-                                     min(x1, x0 + c1 + side), min(float(gray.shape[0]), bottom)), i))
-        crops = [cv2.cvtColor(gray[round(p.box[1]) : round(p.box[3]), round(p.box[0]) : round(p.box[2])],
-                              cv2.COLOR_GRAY2BGR) for p in pieces]
+                                     min(x1, x0 + c1 + side), min(float(gray.shape[0]), bottom)), i,
+                                    tuple(float(x0 + c0 + c) for c in at)))
+        owners: list[int] = []
+        crops: list[np.ndarray] = []
+        for k, p in enumerate(pieces):
+            edges = [p.box[0], *p.cuts, p.box[2]]
+            for left, right in itertools.pairwise(edges):
+                crops.append(cv2.cvtColor(gray[round(p.box[1]) : round(p.box[3]), round(left) : round(right)],
+                                          cv2.COLOR_GRAY2BGR))
+                owners.append(k)
         results = self.recognise(crops) if crops else []
         self.recognised += len(crops)
+        per_piece: list[list[tuple[str, float]]] = [[] for _ in pieces]
+        for k, result in zip(owners, results, strict=True):
+            per_piece[k].append(result)
         read = [(p.region, TextLine(self._label_or(text), p.box, float(score)))
-                for p, (text, score) in zip(pieces, results, strict=True)]
+                for p, (text, score) in zip(pieces, map(joined, per_piece), strict=True)]
         for i, box in tall:
             read += [(i, line) for line in self._detect_band(gray, box, line_h)]
         out += [line for _, line in read]

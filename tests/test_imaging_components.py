@@ -78,3 +78,18 @@ def test_recogniser_calls_stay_small_and_read_the_same() -> None:
     assert [t for t, _ in together] == [t for t, _ in alone]
     assert [t for t, _ in together][1:4] == texts[1:4]
     assert all(n * w <= max(REC_PIXELS, w) for n, _, _, w in shapes)
+
+
+def test_a_long_line_is_cut_at_the_widest_gap_near_its_middle() -> None:
+    from zhidao.ingest.cells_ocr import cuts, joined
+
+    ink = np.zeros((20, 200), bool)
+    for x0, x1 in ((0, 40), (43, 90), (98, 120), (122, 200)):  # gaps 3, 8 (near the middle) and 2 px
+        ink[:, x0:x1] = True
+    assert cuts(ink, 2, 5.0) == [94]
+    assert cuts(ink, 2, 9.0) == []  # no gap that wide: not cut
+    assert cuts(ink, 3, 2.0) == [121]  # no gap within CUT_NEAR of the first even cut (at 67)
+    text, score = joined([("建设党员队伍 ", 0.9), (" 积极探", 0.6)])
+    assert text == "建设党员队伍积极探"
+    assert abs(score - (6 * 0.9 + 3 * 0.6) / 9) < 1e-9
+    assert joined([("附件2 ", 0.7)]) == ("附件2 ", 0.7)  # one part: as the recogniser read it
