@@ -100,7 +100,7 @@ class _Bars(HorizontalBarChart):  # type: ignore[misc]
         text = self._getLabelText(rowNo, colNo)
         if not text:
             return
-        if self._label is None:
+        if self._label is None:  # the chart sets its bar labels for all bars alike: one stands for all
             self._label = self.barLabels[(rowNo, colNo)]
         label = self._label
         y0, x0, pm = self._labelXY(label, y, x, height, width)  # as BarChart._addLabel, bars across
