@@ -62,7 +62,7 @@ def cuts(ink: np.ndarray, parts: int, min_gap: float) -> list[int]:
     the widest gap between strokes (``min_gap`` px at least) within CUT_NEAR of each even cut; no
     cut where no such gap is that near."""
     width = ink.shape[1]
-    gaps = [(s, e) for s, e in _runs(~ink.any(axis=0), 1) if s > 0 and e < width and e - s >= min_gap]
+    gaps = [(s, e) for s, e in _runs(np.asarray(~ink.any(axis=0)), 1) if s > 0 and e < width and e - s >= min_gap]
     step = width / parts
     out: list[int] = []
     for k in range(1, parts):
