@@ -206,8 +206,8 @@ def run(parts: list[tuple[str, Ingested]], whole: Ingested, packet: bool, docs: 
             done = [_task(label, ingested, out, packet, docs) for label, ingested in tasks]
         else:
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                done = list(pool.map(_task, *zip(*[(label, ingested, out, packet, docs) for label, ingested in tasks],
-                                                 strict=True)))
+                futures = [pool.submit(_task, label, ingested, out, packet, docs) for label, ingested in tasks]
+                done = [f.result() for f in futures]
         for label, timing, found in done:
             _add(province_total if label == "province" else per_county, timing)
             digests.update(found)

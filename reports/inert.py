@@ -80,14 +80,11 @@ def _named(ws: Worksheet, style: str) -> StyleArray:
 
 def _inert_cell(ws: Worksheet, value: Any, named: StyleArray | None) -> Cell:
     cell = Cell(ws, value=xlsx_value(value))
-    if named is None:
-        pass
-    elif cell.data_type == "d":  # a date stays a date cell: the named style's General format would make it a number
-        number_format = cell.number_format
+    if named is not None:
+        date_format = cell.number_format if cell.data_type == "d" else None
         cell._style = copy.copy(named)
-        cell.number_format = number_format
-    else:
-        cell._style = copy.copy(named)
+        if date_format is not None:  # a date stays a date cell: the style's General format would make it a number
+            cell.number_format = date_format
     return guard(cell)
 
 
